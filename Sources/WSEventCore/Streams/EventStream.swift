@@ -1,0 +1,187 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One stream of events, named by its URL path: ids, epoch, replay buffer and fan-out.
+///
+/// An *origin* stream assigns ids itself. A *relay* stream mirrors a `wsevent.v1` upstream
+/// (same ids, same epoch); until its upstream has answered once it does not know its epoch and
+/// refuses subscribers. A relay whose upstream speaks plain WebSocket becomes an origin.
+///
+/// All state sits behind one lock; publishing encodes the event's frames once, appends it to
+/// the replay buffer and queues it to each event loop's ``LoopShard`` inside that lock, so
+/// every loop sees the same order and a joining subscriber's replay meets the live events
+/// exactly (see ``subscribe(_:on:resume:)``).
+public final class EventStream: Sendable {
+    /// Where the stream's ids come from.
+    public enum Source: String, Sendable {
+        /// Ids are assigned here.
+        case origin
+        /// A relay that has not heard from its upstream yet: no epoch, no subscribers.
+        case awaitingUpstream = "awaiting-upstream"
+        /// Ids and epoch are the upstream's.
+        case mirror
+    }
+
+    /// A snapshot for health checks and logs.
+    public struct Status: Sendable {
+        public var path: String
+        public var epoch: Epoch
+        public var lastID: UInt64
+        public var source: Source
+        public var subscribers: Int
+    }
+
+    /// Why a publish was refused.
+    public enum PublishError: Error, Sendable {
+        /// The stream mirrors an upstream: its ids belong to the origin.
+        case notOrigin
+    }
+
+    private struct State {
+        var epoch: Epoch
+        var lastID: UInt64 = 0
+        var source: Source
+        var buffer: ReplayBuffer<EncodedEvent>
+        var shards: [LoopShard] = []
+    }
+
+    /// The URL path, with its leading `/`.
+    public let path: String
+    private let allocator = ByteBufferAllocator()
+    private let state: NIOLockedValueBox<State>
+
+    /// - Parameters:
+    ///   - path: the stream's URL path (`/events`).
+    ///   - bufferSize: how many recent events are kept for resuming subscribers.
+    ///   - source: `.origin`, or `.awaitingUpstream` for a relay.
+    public init(path: String, bufferSize: Int = 1024, source: Source = .origin) {
+        self.path = path.hasPrefix("/") ? path : "/" + path
+        self.state = NIOLockedValueBox(
+            State(epoch: .random(), source: source, buffer: ReplayBuffer(capacity: bufferSize))
+        )
+    }
+
+    public var status: Status {
+        state.withLockedValue { state in
+            Status(
+                path: path,
+                epoch: state.epoch,
+                lastID: state.lastID,
+                source: state.source,
+                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount }
+            )
+        }
+    }
+
+    /// Whether subscribers can join: false only for a relay that has not reached its upstream.
+    public var isReady: Bool { state.withLockedValue { $0.source != .awaitingUpstream } }
+
+    // MARK: Publishing
+
+    /// Adds an event at an origin and returns its id and the epoch.
+    @discardableResult
+    public func publish(kind: EventKind, payload: ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
+        try publish(kind: kind) { _ in payload }
+    }
+
+    /// Adds an event whose payload depends on its id (as the producer's does).
+    @discardableResult
+    public func publish(kind: EventKind, payload makePayload: (UInt64) -> ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
+        try state.withLockedValue { state in
+            guard state.source == .origin else { throw PublishError.notOrigin }
+            let id = state.lastID + 1
+            append(Event(id: id, kind: kind, payload: makePayload(id)), to: &state)
+            return (id, state.epoch)
+        }
+    }
+
+    /// Adds an event received from a `wsevent.v1` upstream, keeping its id. Ids at or below the
+    /// last one are duplicates (a resume overlapping what we had) and are dropped.
+    public func mirror(_ event: Event) {
+        state.withLockedValue { state in
+            guard state.source == .mirror, event.id > state.lastID else { return }
+            append(event, to: &state)
+        }
+    }
+
+    /// The upstream said `hello <epoch> ...`: mirror it. A different epoch than the one mirrored
+    /// so far means the origin restarted: the buffer is dropped and subscribers are told.
+    public func adoptUpstreamEpoch(_ epoch: Epoch) {
+        state.withLockedValue { state in
+            if state.source == .mirror, state.epoch == epoch { return }
+            let hadSubscribers = state.source != .awaitingUpstream
+            state.source = .mirror
+            state.epoch = epoch
+            state.lastID = 0
+            state.buffer.removeAll()
+            if hadSubscribers {
+                for shard in state.shards { shard.enqueue(.restart) }
+            }
+        }
+    }
+
+    /// The upstream speaks plain WebSocket: this stream assigns ids itself from now on.
+    public func becomeOrigin() {
+        state.withLockedValue { state in
+            if state.source == .awaitingUpstream { state.source = .origin }
+        }
+    }
+
+    /// The last id mirrored and its epoch, for resuming an upstream (`nil` before any hello).
+    public var mirrorPosition: ResumePoint? {
+        state.withLockedValue { state in
+            state.source == .mirror ? ResumePoint(since: state.lastID, epoch: state.epoch) : nil
+        }
+    }
+
+    private func append(_ event: Event, to state: inout State) {
+        let encoded = EncodedEvent(event, allocator: allocator)
+        state.lastID = event.id
+        state.buffer.append(id: event.id, encoded)
+        for shard in state.shards { shard.enqueue(.event(encoded)) }
+    }
+
+    // MARK: Subscribing
+
+    /// What a joining subscriber is told and replayed.
+    struct Subscription {
+        var epoch: Epoch
+        var lastID: UInt64
+        var plan: ResumePlan<EncodedEvent>
+    }
+
+    /// Registers `subscriber` for live events and returns its replay; `nil` while the stream
+    /// is not ready. Must be called on `eventLoop`, the subscriber's loop: events published
+    /// after the snapshot reach the shard's queue after this call returns, so together with
+    /// the plan's position the subscriber gets every event once.
+    func subscribe(_ subscriber: any StreamSubscriber, on eventLoop: EventLoop, resume: ResumePoint?) -> Subscription? {
+        eventLoop.preconditionInEventLoop()
+        return state.withLockedValue { state in
+            guard state.source != .awaitingUpstream else { return nil }
+            let shard = shard(for: eventLoop, in: &state)
+            shard.add(subscriber)
+            let plan = ResumePlan(
+                resume: resume,
+                epoch: state.epoch,
+                lastID: state.lastID,
+                buffer: state.buffer,
+                mayBeAhead: state.source == .mirror
+            )
+            return Subscription(epoch: state.epoch, lastID: state.lastID, plan: plan)
+        }
+    }
+
+    /// Removes a subscriber; on its event loop.
+    func unsubscribe(_ subscriber: any StreamSubscriber, on eventLoop: EventLoop) {
+        eventLoop.preconditionInEventLoop()
+        let shard = state.withLockedValue { state in state.shards.first { $0.eventLoop === eventLoop } }
+        shard?.remove(subscriber)
+    }
+
+    private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard {
+        if let shard = state.shards.first(where: { $0.eventLoop === eventLoop }) { return shard }
+        let shard = LoopShard(eventLoop: eventLoop)
+        state.shards.append(shard)
+        return shard
+    }
+}

@@ -1,0 +1,76 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The subscribers of one stream that live on one event loop.
+///
+/// Publishing costs one hop per loop, not one per subscriber: events are queued in `inbox`
+/// (any thread) and drained on the loop in batches; each batch writes every event to every
+/// subscriber and then flushes each subscriber once. `subscribers` is touched on the loop only.
+final class LoopShard: @unchecked Sendable {
+    enum Item {
+        case event(EncodedEvent)
+        case restart
+    }
+
+    private struct Inbox {
+        var items: [Item] = []
+        var drainScheduled = false
+    }
+
+    let eventLoop: EventLoop
+    private let inbox = NIOLockedValueBox(Inbox())
+    private let count = NIOLockedValueBox(0)
+    // Touched on `eventLoop` only.
+    private var subscribers: [ObjectIdentifier: any StreamSubscriber] = [:]
+
+    init(eventLoop: EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// How many subscribers this loop has (any thread).
+    var subscriberCount: Int { count.withLockedValue { $0 } }
+
+    /// Queues an item for every subscriber of this loop, in order; any thread.
+    func enqueue(_ item: Item) {
+        let mustSchedule = inbox.withLockedValue { inbox in
+            inbox.items.append(item)
+            defer { inbox.drainScheduled = true }
+            return !inbox.drainScheduled
+        }
+        if mustSchedule {
+            eventLoop.execute { self.drain() }
+        }
+    }
+
+    func add(_ subscriber: any StreamSubscriber) {
+        eventLoop.preconditionInEventLoop()
+        subscribers[ObjectIdentifier(subscriber)] = subscriber
+        count.withLockedValue { $0 = subscribers.count }
+    }
+
+    func remove(_ subscriber: any StreamSubscriber) {
+        eventLoop.preconditionInEventLoop()
+        subscribers.removeValue(forKey: ObjectIdentifier(subscriber))
+        count.withLockedValue { $0 = subscribers.count }
+    }
+
+    private func drain() {
+        let items = inbox.withLockedValue { inbox in
+            inbox.drainScheduled = false
+            defer { inbox.items.removeAll(keepingCapacity: true) }
+            return inbox.items
+        }
+        // A subscriber may remove itself while we iterate: iterate a snapshot.
+        let targets = Array(subscribers.values)
+        guard !targets.isEmpty else { return }
+        for item in items {
+            switch item {
+            case .event(let event):
+                for subscriber in targets { subscriber.deliver(event) }
+            case .restart:
+                for subscriber in targets { subscriber.streamRestarted() }
+            }
+        }
+        for subscriber in targets { subscriber.flushBatch() }
+    }
+}

@@ -1,0 +1,25 @@
+import NIOConcurrencyHelpers
+
+/// The streams a server hosts, by URL path.
+public final class StreamRegistry: Sendable {
+    private let streams: NIOLockedValueBox<[String: EventStream]>
+
+    public init(_ streams: [EventStream] = []) {
+        self.streams = NIOLockedValueBox(Dictionary(uniqueKeysWithValues: streams.map { ($0.path, $0) }))
+    }
+
+    /// The stream at `path` (with its leading `/`), if any.
+    public func stream(at path: String) -> EventStream? {
+        streams.withLockedValue { $0[path] }
+    }
+
+    /// Adds a stream; replaces one at the same path.
+    public func add(_ stream: EventStream) {
+        streams.withLockedValue { $0[stream.path] = stream }
+    }
+
+    /// All streams, ordered by path.
+    public var all: [EventStream] {
+        streams.withLockedValue { $0.values.sorted { $0.path < $1.path } }
+    }
+}

@@ -1,0 +1,11 @@
+import NIOCore
+
+/// Receives a stream's live events. Every call happens on the subscriber's own event loop.
+protocol StreamSubscriber: AnyObject {
+    /// Writes the event (without flushing): called for each event of a batch.
+    func deliver(_ event: EncodedEvent)
+    /// Flushes what the batch wrote: called once per batch.
+    func flushBatch()
+    /// A relay's upstream began a new epoch: ids restart and old positions mean nothing.
+    func streamRestarted()
+}

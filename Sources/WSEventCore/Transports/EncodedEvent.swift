@@ -1,0 +1,38 @@
+import NIOCore
+import NIOWebSocket
+
+/// An event with its WebSocket frames already encoded, once per wire mode. Immutable and
+/// shared: the replay buffer and every subscriber of every event loop hold the same buffers.
+public final class EncodedEvent: Sendable {
+    public let event: Event
+    let plainFrame: ByteBuffer
+    let v1Frame: ByteBuffer
+
+    init(_ event: Event, allocator: ByteBufferAllocator) {
+        self.event = event
+        let opcode: WebSocketOpcode = event.kind == .text ? .text : .binary
+        self.plainFrame = WebSocketFrameBytes.encode(opcode: opcode, payload: event.payload, allocator: allocator)
+        self.v1Frame = WebSocketFrameBytes.encode(
+            opcode: opcode,
+            header: V1Header.event(id: event.id).encoded(),
+            payload: event.payload,
+            allocator: allocator
+        )
+    }
+
+    public var id: UInt64 { event.id }
+
+    func frame(for mode: WireMode) -> ByteBuffer {
+        switch mode {
+        case .plain: plainFrame
+        case .v1: v1Frame
+        }
+    }
+}
+
+extension V1Header {
+    /// A control message (`hello`, `gap`) as a complete text frame.
+    func controlFrame(allocator: ByteBufferAllocator) -> ByteBuffer {
+        WebSocketFrameBytes.encode(opcode: .text, payload: encoded(), allocator: allocator)
+    }
+}

@@ -1,0 +1,65 @@
+import NIOCore
+import NIOWebSocket
+
+/// Reassembles fragmented data frames into messages and enforces the message size limit.
+/// Pure value logic: the protocol handler feeds it frames and acts on what it returns.
+struct MessageAssembler {
+    enum Outcome: Equatable {
+        /// A fragment was stored; the message is not complete yet.
+        case needMore
+        case message(WebSocketMessage)
+        /// The peer broke a rule; close the connection with this code.
+        case fail(WebSocketErrorCode)
+    }
+
+    let maxMessageSize: Int
+    private var partial: WebSocketMessage?
+
+    init(maxMessageSize: Int) {
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// Feeds one data frame (`text`, `binary` or `continuation`).
+    mutating func receive(opcode: WebSocketOpcode, fin: Bool, data: ByteBuffer) -> Outcome {
+        switch opcode {
+        case .text, .binary:
+            // A new message may not start while a fragmented one is still open.
+            guard partial == nil else { return .fail(.protocolError) }
+            guard data.readableBytes <= maxMessageSize else { return .fail(.messageTooLarge) }
+            let message = WebSocketMessage(kind: opcode == .text ? .text : .binary, data: data)
+            if fin { return complete(message) }
+            partial = message
+            return .needMore
+        case .continuation:
+            guard var message = partial else { return .fail(.protocolError) }
+            guard message.data.readableBytes + data.readableBytes <= maxMessageSize else {
+                partial = nil
+                return .fail(.messageTooLarge)
+            }
+            var data = data
+            message.data.writeBuffer(&data)
+            if fin {
+                partial = nil
+                return complete(message)
+            }
+            partial = message
+            return .needMore
+        default:
+            return .fail(.protocolError)
+        }
+    }
+
+    private func complete(_ message: WebSocketMessage) -> Outcome {
+        if message.kind == .text, !message.data.isValidUTF8 {
+            return .fail(.dataInconsistentWithMessage)
+        }
+        return .message(message)
+    }
+}
+
+extension ByteBuffer {
+    /// Whether the readable bytes are well-formed UTF-8 (NIO does not check text frames).
+    var isValidUTF8: Bool {
+        withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
+    }
+}
