@@ -30,10 +30,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "WSEventCLI",
+            dependencies: [
+                "WSEventCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "wsevent-service",
             dependencies: [
-                "WSEventCore",
+                "WSEventCore", "WSEventCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -42,7 +51,9 @@ let package = Package(
         .executableTarget(
             name: "wsclient",
             dependencies: [
-                "WSEventCore",
+                "WSEventCore", "WSEventCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +69,7 @@ let package = Package(
         .testTarget(
             name: "WSEventCoreTests",
             dependencies: [
-                "WSEventCore", "TestSupport",
+                "WSEventCore", "WSEventCLI", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

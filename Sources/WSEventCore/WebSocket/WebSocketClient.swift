@@ -63,8 +63,9 @@ public enum WebSocketClient {
         do {
             _ = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            upgraded.fail(error)
-            throw error
+            let wrapped = WebSocketClientError.connectFailed(error, url: url)
+            upgraded.fail(wrapped)
+            throw wrapped
         }
         return try await upgraded.futureResult.get()
     }

@@ -1,4 +1,6 @@
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Why a WebSocket client could not connect. A struct over a private enum, so new reasons can be
 /// added without breaking callers.
@@ -7,6 +9,7 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
         case upgradeRefused(HTTPResponseStatus, body: String)
         case closedDuringHandshake
         case handshakeTimedOut
+        case connectFailed(String)
     }
 
     let reason: Reason
@@ -28,6 +31,34 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
             return "\(url): connection closed during the WebSocket handshake"
         case .handshakeTimedOut:
             return "\(url): no answer to the WebSocket handshake"
+        case .connectFailed(let reason):
+            return "\(url): \(reason)"
         }
+    }
+}
+
+extension WebSocketClientError {
+    /// Wraps a connect error with a short reason ("connection refused") instead of NIO's dump.
+    static func connectFailed(_ error: any Error, url: WebSocketURL) -> WebSocketClientError {
+        var error = error
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            error = first.error
+        } else if let connection = error as? NIOConnectionError, let dns = connection.dnsAAAAError ?? connection.dnsAError {
+            error = dns
+        }
+        let reason: String
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case 111: reason = "connection refused"
+            case 113, 101: reason = "host unreachable"
+            case 110: reason = "connect timed out"
+            default: reason = "\(io)"
+            }
+        } else if case .connectTimeout = error as? ChannelError {
+            reason = "connect timed out"
+        } else {
+            reason = "\(error)"
+        }
+        return WebSocketClientError(reason: .connectFailed(reason), url: url)
     }
 }

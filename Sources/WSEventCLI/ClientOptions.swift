@@ -1,0 +1,80 @@
+import ArgumentParser
+import WSEventCore
+
+/// The options of `wsclient`.
+public struct ClientOptions: ParsableArguments {
+    @Argument(help: "A port on 127.0.0.1 (default 8080), or a full ws://HOST:PORT/PATH URL")
+    public var portOrURL: String?
+
+    @Argument(help: "The stream path when a port is given (default events)")
+    public var path: String?
+
+    @Option(help: "Exit 0 after this many events")
+    public var count: Int?
+
+    @Option(help: "Give up after this long, Go syntax (e.g. 10s); exit 1 if --count was not reached")
+    public var timeout: String?
+
+    @Flag(help: "Print one JSON object per line: id, epoch, kind, payload (base64 for binary), and gaps")
+    public var json = false
+
+    @Option(help: "Resume after this event id")
+    public var since: UInt64?
+
+    @Option(help: "The epoch --since belongs to")
+    public var epoch: String?
+
+    @Flag(help: "Exit when the connection ends instead of reconnecting and resuming")
+    public var noReconnect = false
+
+    @Flag(help: "Do not offer wsevent.v1: receive bare payloads, as a browser does (no resume)")
+    public var plain = false
+
+    public init() {}
+
+    /// The URL to subscribe to, from the positional arguments.
+    public func url() throws -> WebSocketURL {
+        guard let first = portOrURL else {
+            return WebSocketURL(host: "127.0.0.1", port: 8080, path: path ?? "events")
+        }
+        if let port = Int(first) {
+            guard (1...65535).contains(port) else { throw ValidationError("'\(first)' is not a port") }
+            return WebSocketURL(host: "127.0.0.1", port: port, path: path ?? "events")
+        }
+        guard path == nil else { throw ValidationError("give either a URL or PORT [PATH], not both") }
+        guard let url = WebSocketURL(first) else {
+            throw ValidationError("'\(first)' is neither a port nor a ws://HOST:PORT/PATH URL")
+        }
+        return url
+    }
+
+    /// The resume point from `--since`/`--epoch`.
+    public func resumePoint() throws -> ResumePoint? {
+        guard let since else {
+            if epoch != nil { throw ValidationError("--epoch needs --since") }
+            return nil
+        }
+        var parsedEpoch: Epoch?
+        if let epoch {
+            guard let value = Epoch(epoch) else { throw ValidationError("--epoch: '\(epoch)' is not an epoch") }
+            parsedEpoch = value
+        }
+        return ResumePoint(since: since, epoch: parsedEpoch)
+    }
+
+    /// `--timeout` as a duration.
+    public func timeoutDuration() throws -> Duration? {
+        guard let timeout else { return nil }
+        guard let value = GoDuration.parse(timeout), value > .zero else {
+            throw ValidationError("--timeout: '\(timeout)' is not a duration like 10s")
+        }
+        return value
+    }
+
+    public func validate() throws {
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        _ = try url()
+        _ = try resumePoint()
+        _ = try timeoutDuration()
+    }
+}

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Logging
+import NIOCore
+import WSEventCore
+
+/// The flags of `wsevent-service`, Go style, each also readable from the environment.
+///
+/// The seed's flags keep their names, meaning and defaults. Every flag `-some-name` can also
+/// come from `WSEVENT_SOME_NAME`; the seed's own unprefixed variables are read too. Flags win.
+public struct ServiceFlags: ParsableArguments {
+    @Option(name: .go("serve-address"), help: .env("Where to listen, HOST:PORT; ':PORT' listens on all interfaces (default localhost:8080)", "serve-address", seed: "SERVE_ADDRESS"))
+    public var serveAddress: String?
+
+    @Option(name: .go("serve-path"), help: .env("The stream this instance serves (default events)", "serve-path", seed: "SERVE_PATH"))
+    public var servePath: String?
+
+    @Option(name: .go("serve"), help: .env("HOST:PORT/PATH to serve, address and path in one", "serve"))
+    public var serve: String?
+
+    @Option(name: .go("consume-address"), help: .env("Upstream HOST:PORT to relay from", "consume-address", seed: "CONSUME_ADDRESS"))
+    public var consumeAddress: String?
+
+    @Option(name: .go("consume-path"), help: .env("Upstream stream path (default consume)", "consume-path", seed: "CONSUME_PATH"))
+    public var consumePath: String?
+
+    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// URL; repeat to fan in (env: comma-separated)", "consume"))
+    public var consume: [String] = []
+
+    @Option(name: .go("no-produce"), help: .env("Do not generate events; relay instead (a bare -no-produce means true)", "no-produce", seed: "NO_PRODUCE"))
+    public var noProduce: String?
+
+    @Option(name: .go("interval"), help: .env("Time between produced events, Go syntax (default 100ms)", "interval"))
+    public var interval: String?
+
+    @Option(name: .go("buffer"), help: .env("Events kept per stream for resuming subscribers (default 1024)", "buffer"))
+    public var buffer: String?
+
+    @Option(name: .go("max-message-size"), help: .env("Largest WebSocket message accepted, e.g. 1MiB (default 1MiB)", "max-message-size"))
+    public var maxMessageSize: String?
+
+    @Option(name: .go("max-pending-bytes"), help: .env("Bytes a subscriber may fall behind before it is closed with 1013 (default 4MiB)", "max-pending-bytes"))
+    public var maxPendingBytes: String?
+
+    @Option(name: .go("ping-interval"), help: .env("How often idle WebSocket peers are pinged (default 30s)", "ping-interval"))
+    public var pingInterval: String?
+
+    @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
+    public var logLevel: String?
+
+    public init() {}
+
+    /// How the command line is rewritten before parsing (see ``GoFlagSyntax``).
+    public static let syntax = GoFlagSyntax(
+        valueFlags: [
+            "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
+            "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "log-level",
+        ],
+        boolFlags: ["no-produce"]
+    )
+
+    /// Parses Go-style arguments (without the program name).
+    public static func parseGoStyle(_ arguments: [String]) throws -> ServiceFlags {
+        try parse(syntax.normalize(arguments))
+    }
+
+    /// The configuration these flags describe, with `environment` filling what flags leave out.
+    /// - Throws: `ValidationError` with one line naming the flag and the bad value.
+    public func configuration(environment: [String: String] = [:]) throws -> ServiceConfiguration {
+        let env = EnvironmentLookup(environment)
+        var configuration = ServiceConfiguration()
+
+        if let serve = serve ?? env["serve"] {
+            guard let url = WebSocketURL(serve), !serve.contains("://") || serve.hasPrefix("ws://") else {
+                throw ValidationError("-serve: '\(serve)' is not HOST:PORT/PATH")
+            }
+            let authority = serve.split(separator: "/", maxSplits: 1).first.map(String.init) ?? serve
+            configuration.serveHost = HostAndPort.parse(Substring(authority))?.host ?? url.host
+            configuration.servePort = url.port
+            configuration.servePath = url.path
+        }
+        if let address = serveAddress ?? env["serve-address", seed: "SERVE_ADDRESS"] {
+            guard let (host, port) = HostAndPort.parse(Substring(address)) else {
+                throw ValidationError("-serve-address: '\(address)' is not HOST:PORT (e.g. localhost:8080 or :8080)")
+            }
+            configuration.serveHost = host
+            configuration.servePort = port
+        }
+        if let path = servePath ?? env["serve-path", seed: "SERVE_PATH"] {
+            configuration.servePath = try Self.streamPath(path, flag: "serve-path")
+        }
+
+        let consumeList = consume.isEmpty ? (env["consume"]?.split(separator: ",").map(String.init) ?? []) : consume
+        for text in consumeList {
+            guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
+                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// URL")
+            }
+            configuration.upstreams.append(url)
+        }
+        if let address = consumeAddress ?? env["consume-address", seed: "CONSUME_ADDRESS"], !address.isEmpty {
+            guard let (host, port) = HostAndPort.parse(Substring(address)) else {
+                throw ValidationError("-consume-address: '\(address)' is not HOST:PORT")
+            }
+            let path = try Self.streamPath(consumePath ?? env["consume-path", seed: "CONSUME_PATH"] ?? "consume", flag: "consume-path")
+            configuration.upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
+        }
+
+        if let text = noProduce ?? env["no-produce", seed: "NO_PRODUCE"] {
+            guard let value = GoFlagSyntax.parseBool(text) else {
+                throw ValidationError("-no-produce: '\(text)' is not a boolean")
+            }
+            configuration.produce = !value
+        }
+        if !configuration.produce, configuration.upstreams.isEmpty {
+            throw ValidationError("-no-produce needs an upstream: give -consume-address (or -consume)")
+        }
+        if let text = interval ?? env["interval"] {
+            guard let value = GoDuration.parse(text), value > .zero else {
+                throw ValidationError("-interval: '\(text)' is not a positive duration like 100ms or 2s")
+            }
+            configuration.interval = TimeAmount(value)
+        }
+        if let text = pingInterval ?? env["ping-interval"] {
+            guard let value = GoDuration.parse(text), value > .zero else {
+                throw ValidationError("-ping-interval: '\(text)' is not a positive duration like 30s")
+            }
+            configuration.pingInterval = TimeAmount(value)
+        }
+        if let text = buffer ?? env["buffer"] {
+            guard let value = Int(text), value >= 0 else {
+                throw ValidationError("-buffer: '\(text)' is not a count of events (0 or more)")
+            }
+            configuration.bufferSize = value
+        }
+        if let text = maxMessageSize ?? env["max-message-size"] {
+            guard let value = ByteSize.parse(text), (125...Int(UInt32.max)).contains(value) else {
+                throw ValidationError("-max-message-size: '\(text)' is not a size from 125 bytes to 4GiB")
+            }
+            configuration.maxMessageSize = value
+        }
+        if let text = maxPendingBytes ?? env["max-pending-bytes"] {
+            guard let value = ByteSize.parse(text), value >= 1024 else {
+                throw ValidationError("-max-pending-bytes: '\(text)' is not a size of at least 1KiB")
+            }
+            configuration.maxPendingBytes = value
+        }
+        if let text = logLevel ?? env["log-level"] {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ValidationError("-log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = level
+        }
+        return configuration
+    }
+
+    private static func streamPath(_ text: String, flag: String) throws -> String {
+        let path = text.hasPrefix("/") ? text : "/" + text
+        guard path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == " " }) else {
+            throw ValidationError("-\(flag): '\(text)' is not a stream path like events")
+        }
+        return path
+    }
+}
+
+/// Reads `WSEVENT_<NAME>` first, then the seed's unprefixed variable if it has one.
+struct EnvironmentLookup {
+    let environment: [String: String]
+
+    init(_ environment: [String: String]) {
+        self.environment = environment
+    }
+
+    subscript(flag: String, seed seed: String? = nil) -> String? {
+        if let value = environment[Self.variable(for: flag)] { return value }
+        if let seed, let value = environment[seed] { return value }
+        return nil
+    }
+
+    static func variable(for flag: String) -> String {
+        "WSEVENT_" + flag.uppercased().replacingDashes()
+    }
+}
+
+extension String {
+    fileprivate func replacingDashes() -> String {
+        String(map { $0 == "-" ? "_" : $0 })
+    }
+}
+
+extension NameSpecification {
+    /// A single-dash long name, as Go spells flags.
+    static func go(_ name: String) -> NameSpecification {
+        [.customLong(name, withSingleDash: true)]
+    }
+}
+
+extension ArgumentHelp {
+    /// Help text that names the environment variables the flag can come from.
+    static func env(_ text: String, _ flag: String, seed: String? = nil) -> ArgumentHelp {
+        let names = [EnvironmentLookup.variable(for: flag)] + (seed.map { [$0] } ?? [])
+        return ArgumentHelp("\(text) [env: \(names.joined(separator: ", "))]")
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,154 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A client subscription that survives disconnects: it offers `wsevent.v1`, remembers the
+/// epoch and last id it saw, and reconnects with exponential backoff and jitter, resuming with
+/// `since`/`epoch` so nothing still in the server's buffer is lost or seen twice.
+///
+/// Used by relays and fan-in (``UpstreamConsumer``) and by `wsclient`. Against a server that
+/// does not speak `wsevent.v1` it still works, without ids and without resume.
+public struct ResumingSubscriber: Sendable {
+    /// What happens on the subscription, in order.
+    public enum Update: Sendable {
+        /// A connection is up; `speaksV1` tells whether ids and resume are available.
+        case connected(speaksV1: Bool)
+        /// The server's `hello`: its epoch and last id.
+        case hello(epoch: Epoch, lastID: UInt64)
+        /// A new event. `id` is `nil` from a plain server.
+        case event(id: UInt64?, kind: EventKind, payload: ByteBuffer)
+        /// Ids `first...last` are lost (`first == 0`: the epoch changed).
+        case gap(first: UInt64, last: UInt64)
+        /// The connection ended; a reconnect follows unless reconnecting is off.
+        case disconnected(reason: String)
+    }
+
+    /// Whether to go on after an update.
+    public enum Decision: Sendable {
+        case proceed
+        case stop
+    }
+
+    public var url: WebSocketURL
+    /// Reconnect after a lost connection (otherwise the first loss ends ``run(from:onUpdate:)``).
+    public var reconnect: Bool = true
+    /// Keep retrying when the server refuses the upgrade with a 4xx status (a relay should:
+    /// its upstream may be fixed; an interactive client should not).
+    public var retryRefusals: Bool = false
+    /// Offer `wsevent.v1` (ids, resume). Off, the server sends bare payloads, as to a browser.
+    public var offersV1 = true
+    public var headers: HTTPHeaders = [:]
+    public var configuration: WebSocketConfiguration = WebSocketConfiguration()
+    public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    public init(url: WebSocketURL) {
+        self.url = url
+    }
+
+    /// Subscribes until `onUpdate` says stop, the task is cancelled, or (without reconnect)
+    /// the connection ends.
+    ///
+    /// - Parameter start: where to resume the first connection; `nil` for live events only.
+    /// - Throws: the connect error when reconnecting is off, or a ``WebSocketClientError`` for a
+    ///   refused upgrade that is not worth retrying.
+    public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
+        var tracker = ResumeTracker(position: start)
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            let reason: String
+            do {
+                let connection = try await WebSocketClient.connect(
+                    to: url.addingResume(tracker.position),
+                    subprotocols: offersV1 ? [WireMode.v1Subprotocol] : [],
+                    headers: headers,
+                    configuration: configuration,
+                    group: group
+                )
+                backoff.reset()
+                let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
+                if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return }
+                let outcome: (stopped: Bool, code: String?) = try await connection.run { inbound, _ in
+                    for try await message in inbound {
+                        let update: Update?
+                        if speaksV1 {
+                            update = tracker.receive(message)
+                        } else {
+                            update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
+                        }
+                        if let update, try await onUpdate(update) == .stop { return (true, nil) }
+                    }
+                    return (false, inbound.closeCode.map { String($0.code) })
+                }
+                if outcome.stopped { return }
+                reason = outcome.code.map { "closed by the server with code \($0)" } ?? "connection lost"
+            } catch let error as WebSocketClientError {
+                if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
+                if !reconnect { throw error }
+                reason = "\(error)"
+            } catch {
+                if !reconnect { throw error }
+                reason = "\(url): \(error)"
+            }
+            if Task.isCancelled { return }
+            if try await onUpdate(.disconnected(reason: reason)) == .stop || !reconnect { return }
+            do { try await Task.sleep(for: backoff.next()) } catch { return }
+        }
+    }
+
+    /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
+    static func isTransient(_ status: HTTPResponseStatus) -> Bool {
+        status.code >= 500 || status == .requestTimeout || status == .tooManyRequests
+    }
+}
+
+/// Where a v1 subscription stands: the epoch and last id seen. Turns raw v1 messages into
+/// updates and drops events already seen (a resume that overlaps). Pure logic.
+struct ResumeTracker {
+    private(set) var position: ResumePoint?
+
+    init(position: ResumePoint?) {
+        self.position = position
+    }
+
+    mutating func receive(_ message: WebSocketMessage) -> ResumingSubscriber.Update? {
+        guard let (header, payload) = V1Header.parse(message.data) else { return nil }
+        switch header {
+        case .hello(let epoch, let lastID):
+            if let current = position {
+                // No epoch given: the server took ours to be its own. Another epoch: the server
+                // replays its whole buffer after a gap, so count from zero.
+                if current.epoch == nil {
+                    position = ResumePoint(since: current.since, epoch: epoch)
+                } else if current.epoch != epoch {
+                    position = ResumePoint(since: 0, epoch: epoch)
+                }
+            } else {
+                position = ResumePoint(since: lastID, epoch: epoch)
+            }
+            return .hello(epoch: epoch, lastID: lastID)
+        case .event(let id):
+            guard let current = position, id > current.since else { return nil }
+            position?.since = id
+            return .event(id: id, kind: EventKind(message.kind), payload: payload)
+        case .gap(let first, let last):
+            return .gap(first: first, last: last)
+        }
+    }
+}
+
+extension WebSocketURL {
+    /// This URL with `since` and `epoch` added for resuming at `point`.
+    func addingResume(_ point: ResumePoint?) -> WebSocketURL {
+        guard let point else { return self }
+        var items = [("since", String(point.since))]
+        if let epoch = point.epoch { items.append(("epoch", epoch.rawValue)) }
+        return addingQuery(items)
+    }
+}
+
+extension EventKind {
+    init(_ kind: WebSocketMessage.Kind) {
+        self = kind == .text ? .text : .binary
+    }
+}

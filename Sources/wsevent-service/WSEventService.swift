@@ -1,0 +1,69 @@
+import ArgumentParser
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import WSEventCLI
+import WSEventCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `wsevent-service`: flags to a configuration, then run until SIGINT/SIGTERM.
+@main
+enum WSEventService {
+    static func main() async {
+        let flags: ServiceFlags
+        let configuration: ServiceConfiguration
+        do {
+            flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
+            configuration = try flags.configuration(environment: ProcessInfoEnvironment.current)
+        } catch {
+            if ServiceFlags.exitCode(for: error) == .success {
+                print(ServiceFlags.helpMessage(columns: 100).replacingUsage())
+                exit(0)
+            }
+            fail("\(ServiceFlags.message(for: error)) (see -help)", code: 2)
+        }
+
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "wsevent")
+        let server: EventServer
+        do {
+            server = try await EventServer.bind(configuration: configuration, logger: logger)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            fail("\(error)", code: 1)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileDescriptorOutput.standardError.write("wsevent-service: \(message)\n")
+        exit(code)
+    }
+}
+
+extension String {
+    /// ArgumentParser prints `--help`; our flags are Go style.
+    fileprivate func replacingUsage() -> String {
+        "USAGE: wsevent-service [-flag value | -flag=value | --flag value] ...\n\n"
+            + (split(separator: "\n", omittingEmptySubsequences: false)
+                .drop { !$0.hasPrefix("OPTIONS") }
+                .joined(separator: "\n"))
+            + "\nSee README.md for the roles (producer, relay, fan-in) and examples.\n"
+    }
+}
