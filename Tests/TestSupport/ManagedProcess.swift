@@ -1,0 +1,98 @@
+import Foundation
+
+/// The built executables (`swift build` puts them beside the test bundle).
+public enum Binaries {
+    public static var directory: URL {
+        // /proc/self/exe is the test runner inside .build/<triple>/debug.
+        let runner = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var directory = runner.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("wsevent-service").path),
+            directory.path != "/"
+        {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory
+    }
+
+    public static var service: String { directory.appendingPathComponent("wsevent-service").path }
+    public static var client: String { directory.appendingPathComponent("wsclient").path }
+}
+
+/// A child process started by a test, with its stdout and stderr captured in files. It is
+/// killed when the object goes away, so a failing test leaves nothing running.
+public final class ManagedProcess: @unchecked Sendable {
+    private let process = Process()
+    private let stdoutURL: URL
+    private let stderrURL: URL
+    public let name: String
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        name = "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " "))"
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("wsevent-test-\(UUID().uuidString)")
+        stdoutURL = base.appendingPathExtension("out")
+        stderrURL = base.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WSEVENT_") }
+        for key in ["SERVE_ADDRESS", "SERVE_PATH", "CONSUME_ADDRESS", "CONSUME_PATH", "NO_PRODUCE"] { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: stdoutURL)
+        try? FileManager.default.removeItem(at: stderrURL)
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    public func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the exit and returns the status (or the signal number, negated).
+    public func waitForExit(timeout: Double = 30) async throws -> Int32 {
+        try await eventually("\(name) to exit", timeout: timeout) { [process] in !process.isRunning }
+        return process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
+    }
+
+    /// Waits until stderr has a line containing `text` and returns that line.
+    @discardableResult
+    public func waitForLog(_ text: String, timeout: Double = 30) async throws -> String {
+        try await eventually("\(name) to log '\(text)'", timeout: timeout) { [self] in
+            if stderr.contains(text) { return true }
+            if !isRunning { throw TimedOut(what: "\(name) exited before logging '\(text)': \(stderr)") }
+            return false
+        }
+        return String(stderr.split(separator: "\n").first { $0.contains(text) } ?? "")
+    }
+}
+
+/// A `wsevent-service` child process.
+public final class ServiceProcess: @unchecked Sendable {
+    public let process: ManagedProcess
+    /// The port it listens on, read from its "serving ws://HOST:PORT/PATH" line.
+    public let port: Int
+
+    /// Starts `wsevent-service` with `arguments` and waits until it serves.
+    public init(_ arguments: [String], environment: [String: String] = [:]) async throws {
+        process = try ManagedProcess(Binaries.service, arguments, environment: environment)
+        let line = try await process.waitForLog("serving ws://")
+        let url = line.split(separator: " ").last { $0.hasPrefix("ws://") } ?? ""
+        let authority = url.dropFirst("ws://".count).prefix { $0 != "/" }
+        guard let port = authority.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw TimedOut(what: "a port in '\(line)'")
+        }
+        self.port = port
+    }
+}

@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A blocking TCP socket to 127.0.0.1 for tests that must send what no proper client sends
+/// (garbage HTTP, unmasked or oversized frames) or must stop reading. Reads time out after
+/// `receiveTimeout` seconds, so nothing here can hang.
+public final class RawSocket: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private let fd: Int32
+
+    /// - Parameter receiveBuffer: a small `SO_RCVBUF` makes a non-reading peer back up quickly.
+    public init(port: Int, receiveBuffer: Int32? = nil, receiveTimeout: Int = 60) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw Failure(description: "connect to port \(port) failed")
+        }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw Failure(description: "send failed") }
+            offset += sent
+        }
+    }
+
+    public func send(_ text: String) throws {
+        try send(Array(text.utf8))
+    }
+
+    /// Reads what is available (blocking up to the timeout); empty at end of stream.
+    public func receive(max: Int = 65536) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: max)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
+        if count < 0 { throw Failure(description: "receive failed or timed out (errno \(errno))") }
+        return Array(buffer[0..<count])
+    }
+
+    /// Reads until the peer closes (or `limit` bytes, or the timeout).
+    public func receiveAll(limit: Int = 64 << 20) -> [UInt8] {
+        var result: [UInt8] = []
+        while result.count < limit, let chunk = try? receive(), !chunk.isEmpty {
+            result += chunk
+        }
+        return result
+    }
+
+    /// Reads frames until a close frame arrives (or the stream ends); `initial` are bytes
+    /// already read past the HTTP head.
+    public func receiveFramesUntilClose(after initial: [UInt8] = []) -> [RawFrame] {
+        var bytes = initial
+        while !RawFrame.parseAll(bytes).contains(where: { $0.opcode == 0x8 }), let chunk = try? receive(), !chunk.isEmpty {
+            bytes += chunk
+        }
+        return RawFrame.parseAll(bytes)
+    }
+
+    /// Reads an HTTP response head; returns it and any bytes after it.
+    public func receiveHTTPHead() throws -> (head: String, rest: [UInt8]) {
+        var bytes: [UInt8] = []
+        let marker: [UInt8] = Array("\r\n\r\n".utf8)
+        while true {
+            if let end = bytes.firstRange(of: marker) {
+                return (String(decoding: bytes[..<end.lowerBound], as: UTF8.self), Array(bytes[end.upperBound...]))
+            }
+            let chunk = try receive()
+            guard !chunk.isEmpty else { return (String(decoding: bytes, as: UTF8.self), []) }
+            bytes += chunk
+        }
+    }
+
+    /// Sends a WebSocket upgrade for `target` and returns the response head and leftover bytes.
+    public func upgrade(_ target: String, protocols: [String] = [], extraHeaders: String = "") throws -> (head: String, rest: [UInt8]) {
+        var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        if !protocols.isEmpty { request += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }
+        request += extraHeaders + "\r\n"
+        try send(request)
+        return try receiveHTTPHead()
+    }
+
+    /// Sends one frame; masked unless told otherwise (clients must mask).
+    public func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv1: Bool = false) throws {
+        var frame: [UInt8] = [(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
+        switch payload.count {
+        case 0...125: frame.append(maskBit | UInt8(payload.count))
+        case 126...65535:
+            frame.append(maskBit | 126)
+            frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        default:
+            frame.append(maskBit | 127)
+            frame += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) }
+        }
+        if masked {
+            let key: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+            frame += key
+            frame += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+        } else {
+            frame += payload
+        }
+        try send(frame)
+    }
+}
+
+/// A server-to-client frame parsed from raw bytes.
+public struct RawFrame: Sendable {
+    public var opcode: UInt8
+    public var payload: [UInt8]
+
+    /// The close code of a close frame.
+    public var closeCode: UInt16? {
+        guard opcode == 0x8, payload.count >= 2 else { return nil }
+        return UInt16(payload[0]) << 8 | UInt16(payload[1])
+    }
+
+    /// Parses as many complete unmasked frames as `bytes` holds.
+    public static func parseAll(_ bytes: [UInt8]) -> [RawFrame] {
+        var frames: [RawFrame] = []
+        var index = 0
+        while index + 2 <= bytes.count {
+            let opcode = bytes[index] & 0x0F
+            var length = Int(bytes[index + 1] & 0x7F)
+            var header = 2
+            if length == 126 {
+                guard index + 4 <= bytes.count else { break }
+                length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+                header = 4
+            } else if length == 127 {
+                guard index + 10 <= bytes.count else { break }
+                length = (0..<8).reduce(0) { $0 << 8 | Int(bytes[index + 2 + $1]) }
+                header = 10
+            }
+            guard index + header + length <= bytes.count else { break }
+            frames.append(RawFrame(opcode: opcode, payload: Array(bytes[(index + header)..<(index + header + length)])))
+            index += header + length
+        }
+        return frames
+    }
+}

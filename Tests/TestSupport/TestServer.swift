@@ -1,0 +1,46 @@
+import Logging
+import NIOCore
+import WSEventCore
+
+/// Runs an in-process ``EventServer`` on 127.0.0.1 with a free port for the duration of `body`,
+/// then shuts it down (subscribers get 1001).
+public func withEventServer<T: Sendable>(
+    _ configure: (inout ServiceConfiguration) -> Void = { _ in },
+    _ body: @Sendable (EventServer) async throws -> T
+) async throws -> T {
+    var configuration = ServiceConfiguration()
+    configuration.serveHost = "127.0.0.1"
+    configuration.servePort = 0
+    configuration.produce = false
+    configure(&configuration)
+    var logger = Logger(label: "test-server")
+    logger.logLevel = .warning
+    let server = try await EventServer.bind(configuration: configuration, logger: logger)
+    let running = Task { try await server.run() }
+    do {
+        let result = try await body(server)
+        running.cancel()
+        _ = try? await running.value
+        return result
+    } catch {
+        running.cancel()
+        _ = try? await running.value
+        throw error
+    }
+}
+
+extension EventServer {
+    /// The stream's URL with a query.
+    public func url(query: String = "") -> WebSocketURL {
+        var url = self.url
+        url.query = query
+        return url
+    }
+
+    /// Publishes `count` text events `"<prefix><i>"` at the origin.
+    public func publish(_ count: Int, prefix: String = "event ") throws {
+        for i in 0..<count {
+            try stream.publish(kind: .text, payload: ByteBuffer(string: "\(prefix)\(i)"))
+        }
+    }
+}

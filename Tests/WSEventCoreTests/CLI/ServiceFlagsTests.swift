@@ -1,0 +1,126 @@
+import NIOCore
+import Testing
+import WSEventCLI
+import WSEventCore
+
+@Suite struct ServiceFlagsTests {
+    func configuration(_ arguments: [String], env: [String: String] = [:]) throws -> ServiceConfiguration {
+        try ServiceFlags.parseGoStyle(arguments).configuration(environment: env)
+    }
+
+    @Test func defaultsAreTheSeeds() throws {
+        let configuration = try configuration([])
+        #expect(configuration.serveHost == "localhost")
+        #expect(configuration.servePort == 8080)
+        #expect(configuration.servePath == "/events")
+        #expect(configuration.produce)
+        #expect(configuration.upstreams.isEmpty)
+        #expect(configuration.interval == .milliseconds(100))
+        #expect(configuration.bufferSize == 1024)
+        #expect(configuration.maxMessageSize == 1 << 20)
+    }
+
+    @Test func theSeedsRelayCommandParses() throws {
+        let configuration = try configuration(
+            ["-no-produce", "-serve-address", ":9090", "-serve-path", "proxy-events", "-consume-address", ":8080", "-consume-path", "events"]
+        )
+        #expect(!configuration.produce)
+        #expect(configuration.serveHost == "")
+        #expect(configuration.servePort == 9090)
+        #expect(configuration.servePath == "/proxy-events")
+        #expect(configuration.upstreams == [WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events")])
+        #expect(configuration.isRelay)
+    }
+
+    @Test func everyGoFormWorks() throws {
+        for arguments in [
+            ["-serve-address", "h:1"], ["-serve-address=h:1"], ["--serve-address", "h:1"], ["--serve-address=h:1"],
+        ] {
+            let configuration = try configuration(arguments)
+            #expect(configuration.serveHost == "h" && configuration.servePort == 1, "\(arguments)")
+        }
+        let withFlag = ["-consume", "h:1/x"]
+        #expect(try !configuration(withFlag + ["-no-produce"]).produce)
+        #expect(try !configuration(withFlag + ["--no-produce"]).produce)
+        #expect(try !configuration(withFlag + ["-no-produce=true"]).produce)
+        #expect(try configuration(withFlag + ["-no-produce=false"]).produce)
+    }
+
+    @Test func combinedServeAndRepeatedConsume() throws {
+        let configuration = try configuration(["-serve", "0.0.0.0:7000/merged", "-consume", "a:1/x", "-consume", "ws://b:2/y?since=1"])
+        #expect(configuration.serveHost == "0.0.0.0")
+        #expect(configuration.servePort == 7000)
+        #expect(configuration.servePath == "/merged")
+        #expect(configuration.upstreams.map(\.description) == ["ws://a:1/x", "ws://b:2/y?since=1"])
+        #expect(!configuration.isRelay)
+    }
+
+    @Test func newFlagsParse() throws {
+        let configuration = try configuration(
+            ["-interval", "1.5s", "-buffer=10", "-max-message-size", "64KiB", "-max-pending-bytes=1MiB", "-ping-interval", "2m", "-log-level", "debug"]
+        )
+        #expect(configuration.interval == .milliseconds(1500))
+        #expect(configuration.bufferSize == 10)
+        #expect(configuration.maxMessageSize == 65536)
+        #expect(configuration.maxPendingBytes == 1 << 20)
+        #expect(configuration.pingInterval == .seconds(120))
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func environmentFillsWhatFlagsLeaveOut() throws {
+        let env = [
+            "WSEVENT_SERVE_ADDRESS": "127.0.0.1:1234", "SERVE_PATH": "seed-path", "WSEVENT_INTERVAL": "1s",
+            "CONSUME_ADDRESS": ":8080", "CONSUME_PATH": "events", "NO_PRODUCE": "true",
+        ]
+        let configuration = try configuration([], env: env)
+        #expect(configuration.servePort == 1234)
+        #expect(configuration.servePath == "/seed-path")
+        #expect(configuration.interval == .seconds(1))
+        #expect(configuration.isRelay)
+        #expect(configuration.upstreams.first?.path == "/events")
+    }
+
+    @Test func prefixedVariableWinsOverTheSeedsAndFlagsWinOverBoth() throws {
+        let env = ["SERVE_ADDRESS": ":1", "WSEVENT_SERVE_ADDRESS": ":2"]
+        #expect(try configuration([], env: env).servePort == 2)
+        #expect(try configuration(["-serve-address", ":3"], env: env).servePort == 3)
+        #expect(try configuration(["-consume", "a:1/x"], env: ["WSEVENT_CONSUME": "b:2/y,c:3/z"]).upstreams.count == 1)
+        #expect(try configuration([], env: ["WSEVENT_CONSUME": "b:2/y,c:3/z"]).upstreams.count == 2)
+    }
+
+    @Test func badValuesGiveOneClearLine() {
+        let cases: [([String], String)] = [
+            (["-serve-address", "nonsense"], "-serve-address"),
+            (["-interval", "fast"], "-interval"),
+            (["-buffer", "-1"], "-buffer"),
+            (["-no-produce=maybe"], "-no-produce"),
+            (["-no-produce"], "-consume-address"),
+            (["-consume", "wss://x/y"], "-consume"),
+            (["-log-level", "loud"], "-log-level"),
+        ]
+        for (arguments, flag) in cases {
+            do {
+                _ = try configuration(arguments)
+                Issue.record("\(arguments) was accepted")
+            } catch {
+                let message = ServiceFlags.message(for: error)
+                #expect(message.contains(flag), "\(arguments): \(message)")
+                #expect(!message.contains("\n"), "\(arguments): \(message)")
+            }
+        }
+        #expect(throws: (any Error).self) { try ServiceFlags.parseGoStyle(["-unknown-flag"]) }
+    }
+
+    @Test func goDurationsAndSizes() {
+        #expect(GoDuration.parse("100ms") == .milliseconds(100))
+        #expect(GoDuration.parse("2m30s") == .seconds(150))
+        #expect(GoDuration.parse("1h") == .seconds(3600))
+        #expect(GoDuration.parse("250us") == .microseconds(250))
+        #expect(GoDuration.parse("10") == nil)
+        #expect(GoDuration.parse("") == nil)
+        #expect(ByteSize.parse("4MiB") == 4 << 20)
+        #expect(ByteSize.parse("512k") == 512 << 10)
+        #expect(ByteSize.parse("12") == 12)
+        #expect(ByteSize.parse("12x") == nil)
+    }
+}

@@ -1,0 +1,60 @@
+import NIOCore
+import TestSupport
+import Testing
+import WSEventCore
+
+/// The README's echo server, compiled and run.
+@Suite struct ReadmeEchoExampleTests {
+    @Test func echoServerEchoesTextBinaryAndFragments() async throws {
+        // README: begin
+        let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0) { connection in
+            try await connection.run { inbound, outbound in
+                for try await message in inbound {
+                    try await outbound.send(message)
+                }
+            }
+        }
+        // README: end
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        let url = WebSocketURL(host: "127.0.0.1", port: server.port, path: "/echo")
+
+        let connection = try await WebSocketClient.connect(to: url)
+        let echoed = try await withTimeout(20, "echo") {
+            try await connection.run { inbound, outbound in
+                try await outbound.send(text: "hello")
+                try await outbound.send(binary: ByteBuffer(bytes: [0, 1, 2]))
+                var iterator = inbound.makeAsyncIterator()
+                let first = try await iterator.next()
+                let second = try await iterator.next()
+                try await outbound.close()
+                return [first, second]
+            }
+        }
+        #expect(echoed == [.text("hello"), .binary(ByteBuffer(bytes: [0, 1, 2]))])
+
+        // Fragments are reassembled before the application sees them.
+        let raw = try RawSocket(port: server.port)
+        let (head, rest) = try raw.upgrade("/echo")
+        #expect(head.hasPrefix("HTTP/1.1 101"))
+        try raw.sendFrame(opcode: 0x1, payload: Array("frag".utf8), fin: false)
+        try raw.sendFrame(opcode: 0x0, payload: Array("men".utf8), fin: false)
+        try raw.sendFrame(opcode: 0x0, payload: Array("ted".utf8), fin: true)
+        var bytes = rest
+        while RawFrame.parseAll(bytes).isEmpty {
+            let chunk = try raw.receive()
+            guard !chunk.isEmpty else { break }
+            bytes += chunk
+        }
+        #expect(RawFrame.parseAll(bytes).first.map { String(decoding: $0.payload, as: UTF8.self) } == "fragmented")
+    }
+
+    @Test func plainHTTPGets426() async throws {
+        let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0) { _ in }
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        let socket = try RawSocket(port: server.port)
+        try socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try socket.receiveHTTPHead().head.hasPrefix("HTTP/1.1 426"))
+    }
+}
