@@ -133,7 +133,7 @@ public final class EventServer: Service, Sendable {
                 let producer = Producer(
                     stream: stream,
                     interval: .nanoseconds(configuration.interval.nanoseconds),
-                    serveAddress: configuration.serveAddress
+                    serveAddress: configuration.servePort == 0 ? "\(configuration.serveHost):\(port)" : configuration.serveAddress
                 )
                 group.addTask { await producer.run() }
             }

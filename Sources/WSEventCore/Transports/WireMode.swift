@@ -11,16 +11,7 @@ public enum WireMode: Sendable, Hashable {
     /// `v1` when the client offered `wsevent.v1` among its subprotocols.
     public init(offeredSubprotocols: [String]) {
         let offered = offeredSubprotocols.flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: " \t") }
+            .map { String($0.filter { $0 != " " && $0 != "\t" }) }
         self = offered.contains(WireMode.v1Subprotocol) ? .v1 : .plain
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in characters: String) -> String {
-        let set = Set(characters)
-        guard let first = firstIndex(where: { !set.contains($0) }) else { return "" }
-        let last = lastIndex(where: { !set.contains($0) })!
-        return String(self[first...last])
     }
 }

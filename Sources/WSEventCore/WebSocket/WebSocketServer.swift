@@ -30,9 +30,13 @@ public final class WebSocketServer: Sendable {
     }
 
     /// Listens on `host:port`. Plain HTTP requests get `426 Upgrade Required`.
+    ///
+    /// - Parameter subprotocols: the subprotocols this server speaks; of those a client offers,
+    ///   the first it lists that is here is accepted (``WebSocketConnection/subprotocol``).
     public static func bind(
         host: String,
         port: Int,
+        subprotocols: [String] = [],
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         handler: @escaping Handler
@@ -48,8 +52,9 @@ public final class WebSocketServer: Sendable {
                         httpHandler: UpgradeRequiredResponder(),
                         shouldUpgrade: { channel, head in
                             var headers = HTTPHeaders()
-                            if let first = WebSocketServerPipeline.offeredSubprotocols(head.headers).first {
-                                headers.add(name: "Sec-WebSocket-Protocol", value: first)
+                            let offered = WebSocketServerPipeline.offeredSubprotocols(head.headers)
+                            if let chosen = WebSocketServerPipeline.choose(from: offered, supported: subprotocols) {
+                                headers.add(name: "Sec-WebSocket-Protocol", value: chosen)
                             }
                             return channel.eventLoop.makeSucceededFuture(headers)
                         },
@@ -57,7 +62,10 @@ public final class WebSocketServer: Sendable {
                             let asyncChannel = try NIOAsyncChannel<WebSocketInbound, WebSocketOutbound>(
                                 wrappingChannelSynchronously: channel
                             )
-                            let subprotocol = WebSocketServerPipeline.offeredSubprotocols(head.headers).first
+                            let subprotocol = WebSocketServerPipeline.choose(
+                                from: WebSocketServerPipeline.offeredSubprotocols(head.headers),
+                                supported: subprotocols
+                            )
                             continuation.yield(
                                 WebSocketConnection(channel: asyncChannel, subprotocol: subprotocol, target: head.uri)
                             )

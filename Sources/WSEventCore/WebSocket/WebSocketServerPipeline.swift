@@ -46,6 +46,11 @@ enum WebSocketServerPipeline {
 
     /// The subprotocols a client offers in `Sec-WebSocket-Protocol`, in its order of preference.
     static func offeredSubprotocols(_ headers: HTTPHeaders) -> [String] {
-        headers[canonicalForm: "sec-websocket-protocol"].map { String($0) }
+        headers[canonicalForm: "sec-websocket-protocol"].map { String($0.filter { $0 != " " && $0 != "\t" }) }
+    }
+
+    /// The first offered subprotocol the server supports, if any.
+    static func choose(from offered: [String], supported: [String]) -> String? {
+        offered.first { supported.contains($0) }
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `wsclient` as a user runs it.
+@Suite struct WSClientTests {
+    @Test func printsPayloadsUnchangedAndStopsAtCount() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "10ms"])
+        let client = try ManagedProcess(Binaries.client, ["\(service.port)", "--count", "5"])
+        #expect(try await client.waitForExit() == 0)
+        let lines = client.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 6)  // five lines, each ending in the payload's own newline
+        #expect(lines.last == "")
+        #expect(lines.dropLast().allSatisfy { $0.contains(": 127.0.0.1:\(service.port): ") })
+    }
+
+    @Test func refusedUpgradeIsOneLineWithTheStatus() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0"])
+        let client = try ManagedProcess(Binaries.client, ["\(service.port)", "nope"])
+        #expect(try await client.waitForExit() == 1)
+        #expect(client.stderr.hasPrefix("wsclient: ws://127.0.0.1:\(service.port)/nope: upgrade refused with 404 Not Found"))
+        #expect(client.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func connectionRefusedWithoutReconnect() async throws {
+        let socket = try RawSocketPortProbe.freePort()
+        let client = try ManagedProcess(Binaries.client, ["\(socket)", "--no-reconnect"])
+        #expect(try await client.waitForExit() == 1)
+        #expect(client.stderr == "wsclient: ws://127.0.0.1:\(socket)/events: connection refused\n")
+    }
+
+    @Test func brokenPipeExitsQuietly() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "10ms"])
+        let shell = try ManagedProcess(
+            "/bin/bash",
+            ["-c", "'\(Binaries.client)' \(service.port) | head -n 3; echo \"status=${PIPESTATUS[0]}\" >&2"]
+        )
+        #expect(try await shell.waitForExit() == 0)
+        #expect(shell.stdout.split(separator: "\n").count == 3)
+        #expect(shell.stderr == "status=0\n")
+    }
+
+    @Test func timeoutBeforeCountFails() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "1s"])
+        let client = try ManagedProcess(Binaries.client, ["\(service.port)", "--count", "1000", "--timeout", "300ms"])
+        #expect(try await client.waitForExit() == 1)
+        #expect(client.stderr.contains("timed out"))
+    }
+}
