@@ -5,13 +5,14 @@ import Testing
 /// The seed's chain with the built binaries: producer -> relay -> relay, on free ports.
 @Suite(.serialized) struct ChainTests {
     func startChain() async throws -> (head: ServiceProcess, middle: ServiceProcess, tail: ServiceProcess) {
-        let head = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "20ms"])
+        // Buffers large enough that a slow machine never pushes the first events out.
+        let head = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "20ms", "-buffer", "100000"])
         let middle = try await ServiceProcess([
-            "-no-produce", "-serve-address", "127.0.0.1:0", "-serve-path", "proxy-events",
+            "-no-produce", "-buffer", "100000", "-serve-address", "127.0.0.1:0", "-serve-path", "proxy-events",
             "-consume-address", "127.0.0.1:\(head.port)", "-consume-path", "events",
         ])
         let tail = try await ServiceProcess([
-            "-no-produce", "-serve-address", "127.0.0.1:0", "-serve-path", "the-end",
+            "-no-produce", "-buffer", "100000", "-serve-address", "127.0.0.1:0", "-serve-path", "the-end",
             "-consume-address", "127.0.0.1:\(middle.port)", "-consume-path", "proxy-events",
         ])
         return (head, middle, tail)
@@ -42,7 +43,7 @@ import Testing
         _ = try await chain.middle.process.waitForExit()
         try await Task.sleep(for: .milliseconds(500))
         let restarted = try await ServiceProcess([
-            "-no-produce", "-serve-address", "127.0.0.1:\(chain.middle.port)", "-serve-path", "proxy-events",
+            "-no-produce", "-buffer", "100000", "-serve-address", "127.0.0.1:\(chain.middle.port)", "-serve-path", "proxy-events",
             "-consume-address", "127.0.0.1:\(chain.head.port)", "-consume-path", "events",
         ])
         #expect(try await onTail.waitForExit(timeout: 150) == 0, "\(onTail.stderr)")

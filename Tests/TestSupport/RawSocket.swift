@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,6 +18,7 @@ public final class RawSocket: @unchecked Sendable {
 
     /// - Parameter receiveBuffer: a small `SO_RCVBUF` makes a non-reading peer back up quickly.
     public init(port: Int, receiveBuffer: Int32? = nil, receiveTimeout: Int = 60) throws {
+        // connect() to loopback does not block long enough to matter.
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         if var size = receiveBuffer {
@@ -40,7 +43,53 @@ public final class RawSocket: @unchecked Sendable {
 
     deinit { Glibc.close(fd) }
 
-    public func send(_ bytes: [UInt8]) throws {
+    // The public API is async: each blocking call runs on its own thread, never on the
+    // concurrency pool (2 threads here), which a blocked read would stall for every test.
+
+    public func send(_ bytes: [UInt8]) async throws {
+        try await offPool { try self.blockingSend(bytes) }
+    }
+
+    public func send(_ text: String) async throws {
+        try await send(Array(text.utf8))
+    }
+
+    public func receive(max: Int = 65536) async throws -> [UInt8] {
+        try await offPool { try self.blockingReceive(max: max) }
+    }
+
+    public func receiveAll(limit: Int = 64 << 20) async -> [UInt8] {
+        (try? await offPool { self.blockingReceiveAll(limit: limit) }) ?? []
+    }
+
+    public func receiveFramesUntilClose(after initial: [UInt8] = []) async -> [RawFrame] {
+        (try? await offPool { self.blockingReceiveFramesUntilClose(after: initial) }) ?? []
+    }
+
+    /// Reads frames until one matches `stop` (or the stream ends).
+    public func receiveFrames(after initial: [UInt8] = [], until stop: @escaping @Sendable (RawFrame) -> Bool) async -> [RawFrame] {
+        (try? await offPool {
+            var bytes = initial
+            while !RawFrame.parseAll(bytes).contains(where: stop), let chunk = try? self.blockingReceive(), !chunk.isEmpty {
+                bytes += chunk
+            }
+            return RawFrame.parseAll(bytes)
+        }) ?? []
+    }
+
+    public func receiveHTTPHead() async throws -> (head: String, rest: [UInt8]) {
+        try await offPool { try self.blockingReceiveHTTPHead() }
+    }
+
+    public func upgrade(_ target: String, protocols: [String] = [], extraHeaders: String = "") async throws -> (head: String, rest: [UInt8]) {
+        try await offPool { try self.blockingUpgrade(target, protocols: protocols, extraHeaders: extraHeaders) }
+    }
+
+    public func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv1: Bool = false) async throws {
+        try await offPool { try self.blockingSendFrame(opcode: opcode, payload: payload, fin: fin, masked: masked, rsv1: rsv1) }
+    }
+
+    private func blockingSend(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -49,12 +98,8 @@ public final class RawSocket: @unchecked Sendable {
         }
     }
 
-    public func send(_ text: String) throws {
-        try send(Array(text.utf8))
-    }
-
     /// Reads what is available (blocking up to the timeout); empty at end of stream.
-    public func receive(max: Int = 65536) throws -> [UInt8] {
+    private func blockingReceive(max: Int = 65536) throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max)
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
         if count < 0 { throw Failure(description: "receive failed or timed out (errno \(errno))") }
@@ -62,9 +107,9 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Reads until the peer closes (or `limit` bytes, or the timeout).
-    public func receiveAll(limit: Int = 64 << 20) -> [UInt8] {
+    private func blockingReceiveAll(limit: Int) -> [UInt8] {
         var result: [UInt8] = []
-        while result.count < limit, let chunk = try? receive(), !chunk.isEmpty {
+        while result.count < limit, let chunk = try? blockingReceive(), !chunk.isEmpty {
             result += chunk
         }
         return result
@@ -72,40 +117,40 @@ public final class RawSocket: @unchecked Sendable {
 
     /// Reads frames until a close frame arrives (or the stream ends); `initial` are bytes
     /// already read past the HTTP head.
-    public func receiveFramesUntilClose(after initial: [UInt8] = []) -> [RawFrame] {
+    private func blockingReceiveFramesUntilClose(after initial: [UInt8]) -> [RawFrame] {
         var bytes = initial
-        while !RawFrame.parseAll(bytes).contains(where: { $0.opcode == 0x8 }), let chunk = try? receive(), !chunk.isEmpty {
+        while !RawFrame.parseAll(bytes).contains(where: { $0.opcode == 0x8 }), let chunk = try? blockingReceive(), !chunk.isEmpty {
             bytes += chunk
         }
         return RawFrame.parseAll(bytes)
     }
 
     /// Reads an HTTP response head; returns it and any bytes after it.
-    public func receiveHTTPHead() throws -> (head: String, rest: [UInt8]) {
+    private func blockingReceiveHTTPHead() throws -> (head: String, rest: [UInt8]) {
         var bytes: [UInt8] = []
         let marker: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             if let end = bytes.firstRange(of: marker) {
                 return (String(decoding: bytes[..<end.lowerBound], as: UTF8.self), Array(bytes[end.upperBound...]))
             }
-            let chunk = try receive()
+            let chunk = try blockingReceive()
             guard !chunk.isEmpty else { return (String(decoding: bytes, as: UTF8.self), []) }
             bytes += chunk
         }
     }
 
     /// Sends a WebSocket upgrade for `target` and returns the response head and leftover bytes.
-    public func upgrade(_ target: String, protocols: [String] = [], extraHeaders: String = "") throws -> (head: String, rest: [UInt8]) {
+    private func blockingUpgrade(_ target: String, protocols: [String], extraHeaders: String) throws -> (head: String, rest: [UInt8]) {
         var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         if !protocols.isEmpty { request += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }
         request += extraHeaders + "\r\n"
-        try send(request)
-        return try receiveHTTPHead()
+        try blockingSend(Array(request.utf8))
+        return try blockingReceiveHTTPHead()
     }
 
     /// Sends one frame; masked unless told otherwise (clients must mask).
-    public func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv1: Bool = false) throws {
+    private func blockingSendFrame(opcode: UInt8, payload: [UInt8], fin: Bool, masked: Bool, rsv1: Bool) throws {
         var frame: [UInt8] = [(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]
         let maskBit: UInt8 = masked ? 0x80 : 0
         switch payload.count {
@@ -124,7 +169,15 @@ public final class RawSocket: @unchecked Sendable {
         } else {
             frame += payload
         }
-        try send(frame)
+        try blockingSend(frame)
+    }
+}
+
+/// Runs a blocking call on a thread of its own and awaits its result.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
     }
 }
 

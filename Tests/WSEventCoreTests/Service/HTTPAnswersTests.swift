@@ -4,32 +4,32 @@ import Testing
 @testable import WSEventCore
 
 @Suite struct HTTPAnswersTests {
-    func statusLine(port: Int, _ request: String) throws -> String {
+    func statusLine(port: Int, _ request: String) async throws -> String {
         let socket = try RawSocket(port: port)
-        try socket.send(request)
-        let (head, _) = try socket.receiveHTTPHead()
+        try await socket.send(request)
+        let (head, _) = try await socket.receiveHTTPHead()
         return String(head.split(separator: "\r\n").first ?? "")
     }
 
     @Test func eachRefusalHasItsStatus() async throws {
         try await withEventServer { server in
             let port = server.port
-            #expect(try statusLine(port: port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 404 Not Found")
-            #expect(try statusLine(port: port, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") == "HTTP/1.1 405 Method Not Allowed")
-            #expect(try statusLine(port: port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 426 Upgrade Required")
-            #expect(try statusLine(port: port, "\u{01}\u{02}garbage\r\n\r\n") == "HTTP/1.1 400 Bad Request")
-            #expect(try statusLine(port: port, "GET /events?since=x HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 400 Bad Request")
-            #expect(try statusLine(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 200 OK")
+            #expect(try await statusLine(port: port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 404 Not Found")
+            #expect(try await statusLine(port: port, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") == "HTTP/1.1 405 Method Not Allowed")
+            #expect(try await statusLine(port: port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 426 Upgrade Required")
+            #expect(try await statusLine(port: port, "\u{01}\u{02}garbage\r\n\r\n") == "HTTP/1.1 400 Bad Request")
+            #expect(try await statusLine(port: port, "GET /events?since=x HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 400 Bad Request")
+            #expect(try await statusLine(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 200 OK")
             let upgradeToUnknown = try RawSocket(port: port)
-            #expect(try upgradeToUnknown.upgrade("/nope").head.hasPrefix("HTTP/1.1 404"))
+            #expect(try await upgradeToUnknown.upgrade("/nope").head.hasPrefix("HTTP/1.1 404"))
         }
     }
 
     @Test func plainGetSaysHowToSubscribe() async throws {
         try await withEventServer { server in
             let socket = try RawSocket(port: server.port)
-            try socket.send("GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let response = String(decoding: socket.receiveAll(), as: UTF8.self)
+            try await socket.send("GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let response = String(decoding: await socket.receiveAll(), as: UTF8.self)
             #expect(response.contains("Upgrade: websocket"))
             #expect(response.contains("subscribe with a WebSocket client"))
         }
@@ -38,8 +38,8 @@ import Testing
     @Test func serverKeepsServingAfterBadInput() async throws {
         try await withEventServer { server in
             let garbage = try RawSocket(port: server.port)
-            try garbage.send([UInt8](repeating: 0xFF, count: 4096))
-            _ = garbage.receiveAll()
+            try await garbage.send([UInt8](repeating: 0xFF, count: 4096))
+            _ = await garbage.receiveAll()
             async let received = TestClient.collect(server.url(), count: 1)
             try await eventually("subscribed") { server.stream.status.subscribers == 1 }
             try server.publish(1)

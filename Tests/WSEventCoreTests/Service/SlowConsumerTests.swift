@@ -15,7 +15,7 @@ import Testing
         }) { server in
             // A tiny receive window, and no reads: the server's pending bytes for it only grow.
             let stalled = try RawSocket(port: server.port, receiveBuffer: 4096)
-            let (head, _) = try stalled.upgrade("/events")
+            let (head, _) = try await stalled.upgrade("/events")
             #expect(head.hasPrefix("HTTP/1.1 101"))
 
             let received = NIOLockedValueBox<[String]>([])
@@ -52,7 +52,7 @@ import Testing
             #expect(texts.enumerated().allSatisfy { $0.element == payload + String($0.offset % perBatch) })
 
             // Reading now, the stalled subscriber finds its events cut short by a 1013 close.
-            let frames = stalled.receiveFramesUntilClose()
+            let frames = await stalled.receiveFramesUntilClose()
             #expect(frames.last?.closeCode == 1013)
             #expect(frames.count < total)
         }

@@ -35,18 +35,13 @@ import WSEventCore
 
         // Fragments are reassembled before the application sees them.
         let raw = try RawSocket(port: server.port)
-        let (head, rest) = try raw.upgrade("/echo")
+        let (head, rest) = try await raw.upgrade("/echo")
         #expect(head.hasPrefix("HTTP/1.1 101"))
-        try raw.sendFrame(opcode: 0x1, payload: Array("frag".utf8), fin: false)
-        try raw.sendFrame(opcode: 0x0, payload: Array("men".utf8), fin: false)
-        try raw.sendFrame(opcode: 0x0, payload: Array("ted".utf8), fin: true)
-        var bytes = rest
-        while RawFrame.parseAll(bytes).isEmpty {
-            let chunk = try raw.receive()
-            guard !chunk.isEmpty else { break }
-            bytes += chunk
-        }
-        #expect(RawFrame.parseAll(bytes).first.map { String(decoding: $0.payload, as: UTF8.self) } == "fragmented")
+        try await raw.sendFrame(opcode: 0x1, payload: Array("frag".utf8), fin: false)
+        try await raw.sendFrame(opcode: 0x0, payload: Array("men".utf8), fin: false)
+        try await raw.sendFrame(opcode: 0x0, payload: Array("ted".utf8), fin: true)
+        let frames = await raw.receiveFrames(after: rest) { _ in true }
+        #expect(frames.first.map { String(decoding: $0.payload, as: UTF8.self) } == "fragmented")
     }
 
     @Test func plainHTTPGets426() async throws {
@@ -54,7 +49,7 @@ import WSEventCore
         let running = Task { try await server.run() }
         defer { running.cancel() }
         let socket = try RawSocket(port: server.port)
-        try socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try socket.receiveHTTPHead().head.hasPrefix("HTTP/1.1 426"))
+        try await socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await socket.receiveHTTPHead().head.hasPrefix("HTTP/1.1 426"))
     }
 }
