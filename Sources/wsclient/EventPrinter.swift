@@ -58,8 +58,13 @@ final class EventPrinter: Sendable {
                         return .stop
                     }
                 } else {
-                    let what = first == 0 ? "the stream restarted (new epoch); events up to \(last) of it" : "events \(first)-\(last)"
-                    FileDescriptorOutput.standardError.write("wsclient: \(what) could not be replayed\n")
+                    let what =
+                        switch (first, last) {
+                        case (0, 0): "the stream restarted (new epoch); events after your position in the old one are lost"
+                        case (0, _): "the stream restarted (new epoch); its events 1-\(last) and the rest of the old one are lost"
+                        default: "events \(first)-\(last) could not be replayed"
+                        }
+                    FileDescriptorOutput.standardError.write("wsclient: \(what)\n")
                 }
             case .disconnected(let reason):
                 if !state.disconnected {

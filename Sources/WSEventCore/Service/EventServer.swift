@@ -97,7 +97,13 @@ public final class EventServer: Service, Sendable {
                             }
                             let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
                             try channel.pipeline.syncOperations.addHandler(
-                                WebSocketSubscriber(stream: request.stream, mode: mode, resume: request.resume, logger: logger)
+                                WebSocketSubscriber(
+                                    stream: request.stream,
+                                    mode: mode,
+                                    resume: request.resume,
+                                    maxPendingBytes: pending,
+                                    logger: logger
+                                )
                             )
                         }
                     )

@@ -17,6 +17,9 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
         let path = RequestTarget(head.uri).path
         if path == "/healthz" {
+            guard head.method == .GET || head.method == .HEAD else {
+                return respond(context: context, head: head, status: .methodNotAllowed, headers: ["Allow": "GET, HEAD"], body: "use GET\n")
+            }
             return respond(context: context, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: registry).json)
         }
         let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }

@@ -5,9 +5,11 @@ import NIOWebSocket
 /// The application end of a subscriber's WebSocket channel: joins a stream, writes the replay,
 /// then writes live events as the stream's ``LoopShard`` hands them over, in batches.
 ///
-/// Everything here runs on the channel's event loop. Pending bytes are bounded by the
-/// channel's write-buffer water mark: a subscriber whose channel stops being writable is too
-/// slow and is closed with 1013, so it never holds back the stream or grows memory.
+/// Everything here runs on the channel's event loop. Pending bytes are bounded: past
+/// `maxPendingBytes` (plus the size of its initial replay, until that has gone out) a
+/// subscriber is too slow and is closed with 1013, so it never holds back the stream or grows
+/// memory. The channel's write-buffer high water mark is set to the same limit, so the cheap
+/// `isWritable` check screens every delivery and the exact count is read only past it.
 final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
     typealias InboundIn = WebSocketInbound
     typealias OutboundOut = WebSocketOutbound
@@ -15,17 +17,21 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
     private let stream: EventStream
     private let mode: WireMode
     private let resume: ResumePoint?
+    private let maxPendingBytes: Int
     private let logger: Logger
+    /// Bytes of the initial replay still on their way out; allowed on top of the limit.
+    private var replayAllowance = 0
     private var context: ChannelHandlerContext?
     /// The last id written; live events at or below it are skipped.
     private var position: UInt64 = 0
     private var subscribed = false
     private var needsFlush = false
 
-    init(stream: EventStream, mode: WireMode, resume: ResumePoint?, logger: Logger) {
+    init(stream: EventStream, mode: WireMode, resume: ResumePoint?, maxPendingBytes: Int, logger: Logger) {
         self.stream = stream
         self.mode = mode
         self.resume = resume
+        self.maxPendingBytes = maxPendingBytes
         self.logger = logger
     }
 
@@ -43,17 +49,22 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
             let hello = V1Header.hello(epoch: subscription.epoch, lastID: subscription.lastID)
             context.write(wrapOutboundOut(.encodedFrame(hello.controlFrame(allocator: allocator))), promise: nil)
         }
+        var lastWrite: EventLoopFuture<Void>?
         for item in subscription.plan.items {
+            let frame: ByteBuffer
             switch item {
             case .gap(let first, let last):
                 guard mode == .v1 else { continue }
-                let gap = V1Header.gap(first: first, last: last).controlFrame(allocator: allocator)
-                context.write(wrapOutboundOut(.encodedFrame(gap)), promise: nil)
+                frame = V1Header.gap(first: first, last: last).controlFrame(allocator: allocator)
             case .event(_, let event):
-                context.write(wrapOutboundOut(.encodedFrame(event.frame(for: mode))), promise: nil)
+                frame = event.frame(for: mode)
             }
+            replayAllowance += frame.readableBytes
+            lastWrite = context.write(wrapOutboundOut(.encodedFrame(frame)))
         }
         context.flush()
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        lastWrite?.whenSuccess { loopBound.value.replayAllowance = 0 }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -82,7 +93,9 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
         context.write(wrapOutboundOut(.encodedFrame(event.frame(for: mode))), promise: nil)
         position = event.id
         needsFlush = true
-        if !context.channel.isWritable { tooSlow(context: context) }
+        if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
+            tooSlow(context: context)
+        }
     }
 
     func flushBatch() {
@@ -103,6 +116,10 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
             context.write(wrapOutboundOut(.close(.serviceRestart)), promise: nil)
             needsFlush = true
         }
+    }
+
+    private func pendingBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
     }
 
     private func tooSlow(context: ChannelHandlerContext) {
