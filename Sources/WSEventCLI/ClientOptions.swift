@@ -30,6 +30,9 @@ public struct ClientOptions: ParsableArguments {
     @Flag(help: "Do not offer wsevent.v1: receive bare payloads, as a browser does (no resume)")
     public var plain = false
 
+    @Flag(help: "Subscribe with Server-Sent Events instead of WebSocket (same output, resumes with Last-Event-ID)")
+    public var sse = false
+
     public init() {}
 
     /// The URL to subscribe to, from the positional arguments.
@@ -72,6 +75,7 @@ public struct ClientOptions: ParsableArguments {
     }
 
     public func validate() throws {
+        if sse, plain { throw ValidationError("--plain is for WebSocket; --sse always has ids") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         _ = try url()
         _ = try resumePoint()

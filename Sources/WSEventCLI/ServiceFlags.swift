@@ -44,6 +44,24 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("ping-interval"), help: .env("How often idle WebSocket peers are pinged (default 30s)", "ping-interval"))
     public var pingInterval: String?
 
+    @Option(name: .go("publish-token"), help: .env("Bearer token that lets POST /<path> publish; without it publishing is refused (403)", "publish-token"))
+    public var publishToken: String?
+
+    @Option(name: .go("subscribe-token"), help: .env("Bearer token subscribers must present (Authorization header or ?token=); default: none needed", "subscribe-token"))
+    public var subscribeToken: String?
+
+    @Option(name: .go("allowed-origins"), help: .env("Comma-separated browser origins allowed besides the server's own, or * (default: none)", "allowed-origins"))
+    public var allowedOrigins: String?
+
+    @Option(name: .go("create-streams"), help: .env("Let a publish to an unknown path create that stream (a bare -create-streams means true)", "create-streams"))
+    public var createStreams: String?
+
+    @Option(name: .go("sse-heartbeat"), help: .env("How often SSE subscribers get a keepalive comment (default 15s)", "sse-heartbeat"))
+    public var sseHeartbeat: String?
+
+    @Option(name: .go("no-ui"), help: .env("Do not serve the demo page at / (a bare -no-ui means true)", "no-ui"))
+    public var noUI: String?
+
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -54,8 +72,9 @@ public struct ServiceFlags: ParsableArguments {
         valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "log-level",
+            "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat",
         ],
-        boolFlags: ["no-produce"]
+        boolFlags: ["no-produce", "create-streams", "no-ui"]
     )
 
     /// Parses Go-style arguments (without the program name).
@@ -69,7 +88,11 @@ public struct ServiceFlags: ParsableArguments {
         let env = EnvironmentLookup(environment)
         var configuration = ServiceConfiguration()
 
-        if let serve = serve ?? env["serve"] {
+        // Flags win over the environment as a group: an address given by any flag makes every
+        // address variable irrelevant, and likewise for the upstreams.
+        let serveFlagsGiven = serve != nil || serveAddress != nil || servePath != nil
+        let consumeFlagsGiven = !consume.isEmpty || consumeAddress != nil || consumePath != nil
+        if let serve = serve ?? (serveFlagsGiven ? nil : env["serve"]) {
             guard let url = WebSocketURL(serve), !serve.contains("://") || serve.hasPrefix("ws://") else {
                 throw ValidationError("-serve: '\(serve)' is not HOST:PORT/PATH")
             }
@@ -78,37 +101,66 @@ public struct ServiceFlags: ParsableArguments {
             configuration.servePort = url.port
             configuration.servePath = url.path
         }
-        if let address = serveAddress ?? env["serve-address", seed: "SERVE_ADDRESS"] {
+        if let address = serveAddress ?? (serveFlagsGiven ? nil : env["serve-address", seed: "SERVE_ADDRESS"]) {
             guard let (host, port) = HostAndPort.parse(Substring(address)) else {
                 throw ValidationError("-serve-address: '\(address)' is not HOST:PORT (e.g. localhost:8080 or :8080)")
             }
             configuration.serveHost = host
             configuration.servePort = port
         }
-        if let path = servePath ?? env["serve-path", seed: "SERVE_PATH"] {
+        if let path = servePath ?? (serveFlagsGiven ? nil : env["serve-path", seed: "SERVE_PATH"]) {
             configuration.servePath = try Self.streamPath(path, flag: "serve-path")
         }
 
-        let consumeList = consume.isEmpty ? (env["consume"]?.split(separator: ",").map(String.init) ?? []) : consume
+        let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
         for text in consumeList {
             guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
                 throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// URL")
             }
             configuration.upstreams.append(url)
         }
-        if let address = consumeAddress ?? env["consume-address", seed: "CONSUME_ADDRESS"], !address.isEmpty {
+        if let address = consumeAddress ?? (consumeFlagsGiven ? nil : env["consume-address", seed: "CONSUME_ADDRESS"]), !address.isEmpty {
             guard let (host, port) = HostAndPort.parse(Substring(address)) else {
                 throw ValidationError("-consume-address: '\(address)' is not HOST:PORT")
             }
-            let path = try Self.streamPath(consumePath ?? env["consume-path", seed: "CONSUME_PATH"] ?? "consume", flag: "consume-path")
+            let path = try Self.streamPath(
+                consumePath ?? (consumeFlagsGiven ? nil : env["consume-path", seed: "CONSUME_PATH"]) ?? "consume",
+                flag: "consume-path"
+            )
             configuration.upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
         }
 
-        if let text = noProduce ?? env["no-produce", seed: "NO_PRODUCE"] {
-            guard let value = GoFlagSyntax.parseBool(text) else {
-                throw ValidationError("-no-produce: '\(text)' is not a boolean")
-            }
+        if let value = try Self.bool(noProduce ?? env["no-produce", seed: "NO_PRODUCE"], flag: "no-produce") {
             configuration.produce = !value
+        }
+        if let value = try Self.bool(createStreams ?? env["create-streams"], flag: "create-streams") {
+            configuration.createStreams = value
+        }
+        if let value = try Self.bool(noUI ?? env["no-ui"], flag: "no-ui") {
+            configuration.demoPage = !value
+        }
+        if let token = publishToken ?? env["publish-token"] {
+            guard !token.isEmpty, !token.contains(" ") else { throw ValidationError("-publish-token: the token must be non-empty, without spaces") }
+            configuration.publishToken = token
+        }
+        if let token = subscribeToken ?? env["subscribe-token"] {
+            guard !token.isEmpty, !token.contains(" ") else { throw ValidationError("-subscribe-token: the token must be non-empty, without spaces") }
+            configuration.subscribeToken = token
+        }
+        if let text = allowedOrigins ?? env["allowed-origins"] {
+            let origins = text.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+            for origin in origins where origin != "*" {
+                guard origin.hasPrefix("http://") || origin.hasPrefix("https://") else {
+                    throw ValidationError("-allowed-origins: '\(origin)' is not an origin like https://example.com or *")
+                }
+            }
+            configuration.allowedOrigins = origins
+        }
+        if let text = sseHeartbeat ?? env["sse-heartbeat"] {
+            guard let value = GoDuration.parse(text), value > .zero else {
+                throw ValidationError("-sse-heartbeat: '\(text)' is not a positive duration like 15s")
+            }
+            configuration.sseHeartbeat = TimeAmount(value)
         }
         if !configuration.produce, configuration.upstreams.isEmpty {
             throw ValidationError("-no-produce needs an upstream: give -consume-address (or -consume)")
@@ -150,6 +202,12 @@ public struct ServiceFlags: ParsableArguments {
             configuration.logLevel = level
         }
         return configuration
+    }
+
+    private static func bool(_ text: String?, flag: String) throws -> Bool? {
+        guard let text else { return nil }
+        guard let value = GoFlagSyntax.parseBool(text) else { throw ValidationError("-\(flag): '\(text)' is not a boolean") }
+        return value
     }
 
     private static func streamPath(_ text: String, flag: String) throws -> String {

@@ -25,10 +25,14 @@ struct WSClient: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        // As a container's first process nothing would stop us on these unless we handle them.
+        signal(SIGINT) { _ in _exit(130) }
+        signal(SIGTERM) { _ in _exit(143) }
         let url = try options.url()
         var subscriber = ResumingSubscriber(url: url)
         subscriber.reconnect = !options.noReconnect
         subscriber.offersV1 = !options.plain
+        subscriber.transport = options.sse ? .sse : .webSocket
         let printer = EventPrinter(json: options.json, limit: options.count)
         let start = try options.resumePoint()
         let work: @Sendable () async throws -> Void = { [subscriber] in

@@ -30,7 +30,14 @@ public struct ResumingSubscriber: Sendable {
         case stop
     }
 
+    /// How to subscribe: WebSocket (offering `wsevent.v1` unless ``offersV1`` is off) or SSE.
+    public enum Transport: Sendable {
+        case webSocket
+        case sse
+    }
+
     public var url: WebSocketURL
+    public var transport: Transport = .webSocket
     /// Reconnect after a lost connection (otherwise the first loss ends ``run(from:onUpdate:)``).
     public var reconnect: Bool = true
     /// Keep retrying when the server refuses the upgrade with a 4xx status (a relay should:
@@ -58,30 +65,13 @@ public struct ResumingSubscriber: Sendable {
         while !Task.isCancelled {
             let reason: String
             do {
-                let connection = try await WebSocketClient.connect(
-                    to: url.addingResume(tracker.position),
-                    subprotocols: offersV1 ? [WireMode.v1Subprotocol] : [],
-                    headers: headers,
-                    configuration: configuration,
-                    group: group
-                )
-                backoff.reset()
-                let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
-                if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return }
-                let outcome: (stopped: Bool, code: String?) = try await connection.run { inbound, _ in
-                    for try await message in inbound {
-                        let update: Update?
-                        if speaksV1 {
-                            update = tracker.receive(message)
-                        } else {
-                            update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
-                        }
-                        if let update, try await onUpdate(update) == .stop { return (true, nil) }
-                    }
-                    return (false, inbound.closeCode.map { String($0.code) })
+                let ended: String?
+                switch transport {
+                case .webSocket: ended = try await runWebSocket(&tracker, backoff: &backoff, onUpdate: onUpdate)
+                case .sse: ended = try await runSSE(&tracker, backoff: &backoff, onUpdate: onUpdate)
                 }
-                if outcome.stopped { return }
-                reason = outcome.code.map { "closed by the server with code \($0)" } ?? "connection lost"
+                guard let ended else { return }
+                reason = ended
             } catch let error as WebSocketClientError {
                 if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
                 if !reconnect { throw error }
@@ -94,6 +84,55 @@ public struct ResumingSubscriber: Sendable {
             if try await onUpdate(.disconnected(reason: reason)) == .stop || !reconnect { return }
             do { try await Task.sleep(for: backoff.next()) } catch { return }
         }
+    }
+
+    /// One WebSocket connection; the reason it ended, or `nil` when told to stop.
+    private func runWebSocket(
+        _ tracker: inout ResumeTracker,
+        backoff: inout Backoff,
+        onUpdate: (Update) async throws -> Decision
+    ) async throws -> String? {
+        let connection = try await WebSocketClient.connect(
+            to: url.addingResume(tracker.position),
+            subprotocols: offersV1 ? [WireMode.v1Subprotocol] : [],
+            headers: headers,
+            configuration: configuration,
+            group: group
+        )
+        backoff.reset()
+        let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
+        if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
+        let outcome: (stopped: Bool, code: String?) = try await connection.run { inbound, _ in
+            for try await message in inbound {
+                let update: Update?
+                if speaksV1 {
+                    update = tracker.receive(message)
+                } else {
+                    update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
+                }
+                if let update, try await onUpdate(update) == .stop { return (true, nil) }
+            }
+            return (false, inbound.closeCode.map { String($0.code) })
+        }
+        if outcome.stopped { return nil }
+        return outcome.code.map { "closed by the server with code \($0)" } ?? "connection lost"
+    }
+
+    /// One SSE response; the reason it ended, or `nil` when told to stop.
+    private func runSSE(
+        _ tracker: inout ResumeTracker,
+        backoff: inout Backoff,
+        onUpdate: (Update) async throws -> Decision
+    ) async throws -> String? {
+        let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, group: group)
+        backoff.reset()
+        if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
+        for try await message in events {
+            for update in tracker.receive(message) where try await onUpdate(update) == .stop {
+                return nil
+            }
+        }
+        return "the server ended the event stream"
     }
 
     /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
@@ -134,6 +173,47 @@ struct ResumeTracker {
         case .gap(let first, let last):
             return .gap(first: first, last: last)
         }
+    }
+}
+
+extension ResumeTracker {
+    /// `Last-Event-ID` for resuming over SSE.
+    var lastEventID: String? {
+        guard let position else { return nil }
+        return position.epoch.map { SSEFormat.eventID(epoch: $0, id: position.since) } ?? String(position.since)
+    }
+
+    /// Turns one SSE event into updates: a new epoch shows as a `hello`, repeats are dropped.
+    mutating func receive(_ message: SSEParser.Message) -> [ResumingSubscriber.Update] {
+        if message.event == "gap" {
+            let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
+            return numbers.count == 2 ? [.gap(first: numbers[0], last: numbers[1])] : []
+        }
+        guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
+            return []
+        }
+        var updates: [ResumingSubscriber.Update] = []
+        if position?.epoch != epoch {
+            updates.append(.hello(epoch: epoch, lastID: point.since))
+            if let current = position {
+                position = ResumePoint(since: current.epoch == nil ? current.since : 0, epoch: epoch)
+            } else {
+                position = ResumePoint(since: max(point.since, 1) - 1, epoch: epoch)
+            }
+        }
+        guard let current = position, point.since > current.since else { return updates }
+        position?.since = point.since
+        let payload: ByteBuffer
+        let kind: EventKind
+        if message.event == "binary" {
+            kind = .binary
+            payload = ByteBuffer(bytes: Base64.decode(message.data) ?? [])
+        } else {
+            kind = .text
+            payload = ByteBuffer(string: message.data)
+        }
+        updates.append(.event(id: point.since, kind: kind, payload: payload))
+        return updates
     }
 }
 

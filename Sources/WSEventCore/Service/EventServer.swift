@@ -62,6 +62,7 @@ public final class EventServer: Service, Sendable {
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry([stream])
+        let context = ServiceContext(registry: registry, configuration: configuration)
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
@@ -80,9 +81,9 @@ public final class EventServer: Service, Sendable {
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: webSocket,
-                        httpHandler: ServiceHTTPHandler(registry: registry),
+                        httpHandler: ServiceHTTPHandler(context: context, logger: logger),
                         shouldUpgrade: { channel, head in
-                            guard case .success = SubscribeRequest.check(head, registry: registry) else {
+                            guard case .success = SubscribeRequest.check(head, context: context) else {
                                 return channel.eventLoop.makeSucceededFuture(nil)
                             }
                             var headers = HTTPHeaders()
@@ -92,14 +93,14 @@ public final class EventServer: Service, Sendable {
                             return channel.eventLoop.makeSucceededFuture(headers)
                         },
                         upgraded: { channel, head in
-                            guard case .success(let request) = SubscribeRequest.check(head, registry: registry) else {
+                            guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
                                 throw ChannelError.inappropriateOperationForState
                             }
                             let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
                             try channel.pipeline.syncOperations.addHandler(
-                                WebSocketSubscriber(
+                                StreamSubscriberHandler(
                                     stream: request.stream,
-                                    mode: mode,
+                                    format: .webSocket(mode),
                                     resume: request.resume,
                                     maxPendingBytes: pending,
                                     logger: logger
@@ -164,6 +165,9 @@ public final class EventServer: Service, Sendable {
     /// at most ``ServiceConfiguration/shutdownTimeout``.
     public func shutdown() async {
         logger.info("shutting down: closing subscribers with 1001")
+        // WebSocket subscribers also hear it from the quiescing helper; SSE responses, which
+        // NIO's HTTP pipeline holds on to, only from their stream.
+        for stream in registry.all { stream.closeAllSubscribers() }
         let done = serverChannel.eventLoop.makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: done)
         let timeout = serverChannel.eventLoop.scheduleTask(in: configuration.shutdownTimeout) {

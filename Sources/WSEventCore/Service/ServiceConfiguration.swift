@@ -28,6 +28,20 @@ public struct ServiceConfiguration: Sendable {
     /// How long shutdown waits for subscribers to finish their close handshakes.
     public var shutdownTimeout: TimeAmount = .seconds(10)
     public var logLevel: Logger.Level = .info
+    /// The bearer token publishers must present; `nil`: publishing is refused (403).
+    public var publishToken: String?
+    /// The bearer token subscribers must present (header or `?token=`); `nil`: anyone may.
+    public var subscribeToken: String?
+    /// Browser origins allowed besides the server's own (`*` for any).
+    public var allowedOrigins: [String] = []
+    /// Let a publish to a path with no stream create it.
+    public var createStreams: Bool = false
+    /// How often SSE subscribers get a comment so proxies keep the stream open.
+    public var sseHeartbeat: TimeAmount = .seconds(15)
+    /// The reconnect delay EventSource is told to use, in milliseconds.
+    public var sseRetryMilliseconds: Int = 2000
+    /// Serve the live demo page at `/`.
+    public var demoPage: Bool = true
 
     public init() {}
 
@@ -45,6 +59,9 @@ public struct ServiceConfiguration: Sendable {
 
     /// The relay role: exactly one upstream and no producer. Its stream mirrors the upstream.
     public var isRelay: Bool { !produce && upstreams.count == 1 }
+
+    /// Origins allowed to subscribe and publish from a browser.
+    public var cors: CORSPolicy { CORSPolicy(allowedOrigins: allowedOrigins) }
 
     /// Settings for every WebSocket connection, served or consumed.
     public var webSocket: WebSocketConfiguration {

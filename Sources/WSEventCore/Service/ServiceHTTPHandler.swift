@@ -1,44 +1,114 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Answers every request that did not become a WebSocket: health, refusals with their reason,
-/// and the `426` that tells a plain `GET` of a stream how to subscribe.
+/// Serves every request that does not become a WebSocket: SSE subscriptions, publishes,
+/// CORS preflights, health, the demo page, and refusals with their reason.
 final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let registry: StreamRegistry
-
-    init(registry: StreamRegistry) {
-        self.registry = registry
+    private enum State {
+        case idle
+        /// Reading a publish body.
+        case publishing(PublishRequest, HTTPRequestHead, ByteBuffer)
+        /// The rest of a request whose answer has gone out.
+        case ignoringBody
+        /// The connection became an SSE subscription; nothing more is read.
+        case streaming
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let path = RequestTarget(head.uri).path
-        if path == "/healthz" {
-            guard head.method == .GET || head.method == .HEAD else {
-                return respond(context: context, head: head, status: .methodNotAllowed, headers: ["Allow": "GET, HEAD"], body: "use GET\n")
+    private let context: ServiceContext
+    private let logger: Logger
+    private var state = State.idle
+
+    init(context: ServiceContext, logger: Logger) {
+        self.context = context
+        self.logger = logger
+    }
+
+    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (_, .streaming):
+            break
+        case (.head(let head), _):
+            state = .idle
+            route(head, channelContext: channelContext)
+        case (.body(var chunk), .publishing(let request, let head, var body)):
+            guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
+                state = .ignoringBody
+                let refusal = PublishRequest.tooLarge(self.context.configuration.maxMessageSize)
+                return refuse(refusal, head: head, headers: request.headers, keepAlive: false, channelContext: channelContext)
             }
-            return respond(context: context, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: registry).json)
+            body.writeBuffer(&chunk)
+            state = .publishing(request, head, body)
+        case (.end, .publishing(let request, let head, let body)):
+            state = .idle
+            switch request.publish(body) {
+            case .success(let json):
+                respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
+            case .failure(let refusal):
+                refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
+            }
+        case (.body, _), (.end, _):
+            break
         }
-        let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
-        switch SubscribeRequest.check(head, registry: registry) {
+    }
+
+    private func route(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        let path = RequestTarget(head.uri).path
+        if head.method == .OPTIONS {
+            return preflight(head, channelContext: channelContext)
+        }
+        switch path {
+        case "/healthz":
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: context.registry).json)
+        case "/" where context.configuration.demoPage:
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
+        default:
+            if head.method == .POST {
+                startPublish(head, channelContext: channelContext)
+            } else {
+                subscribeOrExplain(head, channelContext: channelContext)
+            }
+        }
+    }
+
+    private func startPublish(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        switch PublishRequest.check(head, context: context) {
+        case .success(let request):
+            state = .publishing(request, head, channelContext.channel.allocator.buffer(capacity: 0))
         case .failure(let refusal):
-            respond(context: context, head: head, status: refusal.status, headers: refusal.headers, body: refusal.message + "\n", keepAlive: !isUpgrade)
+            // The body is not read: close after answering unless there is none.
+            let bodyless = head.headers.first(name: "Content-Length") == "0"
+            state = .ignoringBody
+            refuse(refusal, head: head, keepAlive: bodyless, channelContext: channelContext)
+        }
+    }
+
+    private func subscribeOrExplain(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        switch SubscribeRequest.check(head, context: context) {
+        case .failure(let refusal):
+            refuse(refusal, head: head, keepAlive: !isUpgrade, channelContext: channelContext)
+        case .success(let request) where SubscribeRequest.wantsSSE(head) && !isUpgrade:
+            startSSE(request, head: head, channelContext: channelContext)
         case .success:
             if isUpgrade {
                 // The upgrader refused a request we would accept: its WebSocket headers are bad.
-                respond(context: context, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
+                respond(channelContext, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
             } else {
+                let path = RequestTarget(head.uri).path
                 respond(
-                    context: context,
+                    channelContext,
                     head: head,
                     status: .upgradeRequired,
                     headers: ["Upgrade": "websocket"],
                     body: """
-                        \(path) is an event stream: subscribe with a WebSocket client, e.g. \
-                        `wsclient ws://HOST:PORT\(path)` or `websocat ws://HOST:PORT\(path)`
+                        \(path) is an event stream: subscribe with a WebSocket client (`wsclient ws://HOST:PORT\(path)`), \
+                        or with Server-Sent Events (Accept: text/event-stream, e.g. `curl -N -H 'Accept: text/event-stream' http://HOST:PORT\(path)`)
 
                         """
                 )
@@ -46,8 +116,61 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    private func startSSE(_ request: SubscribeRequest, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        state = .streaming
+        var headers = request.headers
+        headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
+        headers.add(name: "Cache-Control", value: "no-cache")
+        headers.add(name: "X-Accel-Buffering", value: "no")
+        channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        let configuration = context.configuration
+        let subscriber = StreamSubscriberHandler(
+            stream: request.stream,
+            format: .sse(retry: configuration.sseRetryMilliseconds, heartbeat: configuration.sseHeartbeat),
+            resume: request.resume,
+            maxPendingBytes: configuration.maxPendingBytes,
+            logger: logger
+        )
+        do {
+            try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
+        } catch {
+            channelContext.close(promise: nil)
+        }
+    }
+
+    private func preflight(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        switch context.cors(head) {
+        case .failure(let refusal):
+            refuse(refusal, head: head, channelContext: channelContext)
+        case .success(var headers):
+            headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
+            headers.add(name: "Access-Control-Allow-Headers", value: "Authorization, Content-Type, Last-Event-ID")
+            headers.add(name: "Access-Control-Max-Age", value: "600")
+            headers.add(name: "Allow", value: "GET, POST, OPTIONS")
+            let response = HTTPResponseHead(version: head.version, status: .noContent, headers: headers)
+            channelContext.write(wrapOutboundOut(.head(response)), promise: nil)
+            channelContext.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    private func methodNotAllowed(_ head: HTTPRequestHead, allow: String, _ channelContext: ChannelHandlerContext) {
+        respond(channelContext, head: head, status: .methodNotAllowed, headers: ["Allow": allow], body: "use \(allow)\n")
+    }
+
+    private func refuse(
+        _ refusal: Refusal,
+        head: HTTPRequestHead,
+        headers: HTTPHeaders = [:],
+        keepAlive: Bool = true,
+        channelContext: ChannelHandlerContext
+    ) {
+        var all = headers
+        all.add(contentsOf: refusal.headers)
+        respond(channelContext, head: head, status: refusal.status, headers: all, body: refusal.message + "\n", keepAlive: keepAlive)
+    }
+
     private func respond(
-        context: ChannelHandlerContext,
+        _ channelContext: ChannelHandlerContext,
         head: HTTPRequestHead,
         status: HTTPResponseStatus,
         headers: HTTPHeaders = [:],
@@ -56,12 +179,12 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         keepAlive: Bool = true
     ) {
         HTTPResponseWriter.write(
-            context: context,
+            context: channelContext,
             version: head.version,
             status: status,
             headers: headers,
             contentType: contentType,
-            body: body,
+            body: head.method == .HEAD ? "" : body,
             keepAlive: keepAlive && head.isKeepAlive
         )
     }

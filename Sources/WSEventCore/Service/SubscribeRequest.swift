@@ -1,31 +1,74 @@
 import NIOHTTP1
 
-/// A checked request to subscribe to a stream, or the HTTP answer that refuses it.
-/// Both the WebSocket upgrader and the plain HTTP handler decide with this one function.
-struct SubscribeRequest {
-    struct Refusal: Error {
-        var status: HTTPResponseStatus
-        var message: String
-        var headers: HTTPHeaders = [:]
-    }
+/// A refused request: the status, one line saying why, and any headers the status needs.
+struct Refusal: Error {
+    var status: HTTPResponseStatus
+    var message: String
+    var headers: HTTPHeaders = [:]
 
+    static func unauthorized(_ message: String) -> Refusal {
+        Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"])
+    }
+}
+
+/// What the request handlers need to decide: the streams and the server's settings.
+struct ServiceContext: Sendable {
+    let registry: StreamRegistry
+    let configuration: ServiceConfiguration
+
+    /// CORS answer for a request; a refusal for a disallowed browser origin.
+    func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {
+        switch configuration.cors.decide(origin: head.headers.first(name: "Origin"), host: head.headers.first(name: "Host")) {
+        case .notBrowser:
+            return .success([:])
+        case .allowed(let origin):
+            return .success(["Access-Control-Allow-Origin": origin, "Vary": "Origin"])
+        case .refused(let origin):
+            return .failure(
+                Refusal(status: .forbidden, message: "origin \(origin) is not allowed: list it in -allowed-origins")
+            )
+        }
+    }
+}
+
+/// A checked request to subscribe to a stream, or the refusal. The WebSocket upgrader and the
+/// HTTP handler (SSE, and the answer to a refused upgrade) decide with this one function.
+struct SubscribeRequest {
     var stream: EventStream
     var resume: ResumePoint?
+    /// CORS headers for the response.
+    var headers: HTTPHeaders
 
-    /// Checks path, method, readiness and the `since`/`epoch` parameters.
-    static func check(_ head: HTTPRequestHead, registry: StreamRegistry) -> Result<SubscribeRequest, Refusal> {
+    /// Whether the client asks for Server-Sent Events.
+    static func wantsSSE(_ head: HTTPRequestHead) -> Bool {
+        head.headers[canonicalForm: "accept"].contains { $0.lowercased().hasPrefix("text/event-stream") }
+    }
+
+    /// Checks path, method, origin, token, readiness and the resume parameters.
+    static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<SubscribeRequest, Refusal> {
         let target = RequestTarget(head.uri)
-        guard let stream = registry.stream(at: target.path) else {
+        guard let stream = context.registry.stream(at: target.path) else {
             return .failure(Refusal(status: .notFound, message: "no stream at \(target.path)"))
         }
         guard head.method == .GET else {
             return .failure(
                 Refusal(
                     status: .methodNotAllowed,
-                    message: "\(head.method.rawValue) is not allowed on \(target.path): subscribe with GET",
-                    headers: ["Allow": "GET"]
+                    message: "\(head.method.rawValue) is not allowed on \(target.path): subscribe with GET, publish with POST",
+                    headers: ["Allow": "GET, POST, OPTIONS"]
                 )
             )
+        }
+        let corsHeaders: HTTPHeaders
+        switch context.cors(head) {
+        case .success(let headers): corsHeaders = headers
+        case .failure(let refusal): return .failure(refusal)
+        }
+        if let token = context.configuration.subscribeToken {
+            let presented = BearerToken.parse(authorization: head.headers.first(name: "Authorization")) ?? target.query["token"]
+            guard BearerToken.matches(presented, token) else {
+                return .failure(.unauthorized("subscribing needs the subscribe token: Authorization: Bearer TOKEN, or ?token=TOKEN"))
+            }
         }
         guard stream.isReady else {
             return .failure(
@@ -36,20 +79,33 @@ struct SubscribeRequest {
                 )
             )
         }
-        var resume: ResumePoint?
-        if let sinceText = target.query["since"] {
-            guard let since = UInt64(sinceText) else {
-                return .failure(Refusal(status: .badRequest, message: "since must be an event id (0 or more), got '\(sinceText)'"))
-            }
-            var epoch: Epoch?
-            if let epochText = target.query["epoch"] {
-                guard let parsed = Epoch(epochText) else {
-                    return .failure(Refusal(status: .badRequest, message: "epoch '\(epochText)' is not a valid epoch"))
-                }
-                epoch = parsed
-            }
-            resume = ResumePoint(since: since, epoch: epoch)
+        switch resumePoint(head, target: target) {
+        case .success(let resume):
+            return .success(SubscribeRequest(stream: stream, resume: resume, headers: corsHeaders))
+        case .failure(let refusal):
+            return .failure(refusal)
         }
-        return .success(SubscribeRequest(stream: stream, resume: resume))
+    }
+
+    /// `Last-Event-ID` or `last_event_id` (SSE), else `since` and `epoch`.
+    private static func resumePoint(_ head: HTTPRequestHead, target: RequestTarget) -> Result<ResumePoint?, Refusal> {
+        if let lastEventID = head.headers.first(name: "Last-Event-ID") ?? target.query["last_event_id"], !lastEventID.isEmpty {
+            guard let resume = SSEFormat.resumePoint(lastEventID: lastEventID) else {
+                return .failure(Refusal(status: .badRequest, message: "Last-Event-ID '\(lastEventID)' is not <epoch>.<id>"))
+            }
+            return .success(resume)
+        }
+        guard let sinceText = target.query["since"] else { return .success(nil) }
+        guard let since = UInt64(sinceText) else {
+            return .failure(Refusal(status: .badRequest, message: "since must be an event id (0 or more), got '\(sinceText)'"))
+        }
+        var epoch: Epoch?
+        if let epochText = target.query["epoch"] {
+            guard let parsed = Epoch(epochText) else {
+                return .failure(Refusal(status: .badRequest, message: "epoch '\(epochText)' is not a valid epoch"))
+            }
+            epoch = parsed
+        }
+        return .success(ResumePoint(since: since, epoch: epoch))
     }
 }

@@ -135,10 +135,17 @@ public final class EventStream: Sendable {
     }
 
     private func append(_ event: Event, to state: inout State) {
-        let encoded = EncodedEvent(event, allocator: allocator)
+        let encoded = EncodedEvent(event, epoch: state.epoch, allocator: allocator)
         state.lastID = event.id
         state.buffer.append(id: event.id, encoded)
         for shard in state.shards { shard.enqueue(.event(encoded)) }
+    }
+
+    /// Tells every subscriber the server is going away (WebSocket: 1001; SSE: end of stream).
+    public func closeAllSubscribers() {
+        state.withLockedValue { state in
+            for shard in state.shards { shard.enqueue(.shutdown) }
+        }
     }
 
     // MARK: Subscribing

@@ -10,6 +10,7 @@ final class LoopShard: @unchecked Sendable {
     enum Item {
         case event(EncodedEvent)
         case restart
+        case shutdown
     }
 
     private struct Inbox {
@@ -69,6 +70,8 @@ final class LoopShard: @unchecked Sendable {
                 for subscriber in targets { subscriber.deliver(event) }
             case .restart:
                 for subscriber in targets { subscriber.streamRestarted() }
+            case .shutdown:
+                for subscriber in targets { subscriber.serverShuttingDown() }
             }
         }
         for subscriber in targets { subscriber.flushBatch() }

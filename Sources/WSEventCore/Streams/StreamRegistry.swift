@@ -18,6 +18,16 @@ public final class StreamRegistry: Sendable {
         streams.withLockedValue { $0[stream.path] = stream }
     }
 
+    /// The stream at `path`, created as an origin if there is none.
+    public func streamCreatingIfNeeded(at path: String, bufferSize: Int) -> EventStream {
+        streams.withLockedValue { streams in
+            if let existing = streams[path] { return existing }
+            let stream = EventStream(path: path, bufferSize: bufferSize)
+            streams[path] = stream
+            return stream
+        }
+    }
+
     /// All streams, ordered by path.
     public var all: [EventStream] {
         streams.withLockedValue { $0.values.sorted { $0.path < $1.path } }

@@ -8,4 +8,6 @@ protocol StreamSubscriber: AnyObject {
     func flushBatch()
     /// A relay's upstream began a new epoch: ids restart and old positions mean nothing.
     func streamRestarted()
+    /// The server is shutting down: say goodbye and close.
+    func serverShuttingDown()
 }

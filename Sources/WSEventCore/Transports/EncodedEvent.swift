@@ -1,15 +1,18 @@
 import NIOCore
 import NIOWebSocket
 
-/// An event with its WebSocket frames already encoded, once per wire mode. Immutable and
-/// shared: the replay buffer and every subscriber of every event loop hold the same buffers.
+/// An event already encoded once per wire format: the plain and `wsevent.v1` WebSocket
+/// frames and the SSE event. Immutable and shared: the replay buffer and every subscriber of
+/// every event loop hold the same buffers.
 public final class EncodedEvent: Sendable {
     public let event: Event
     let plainFrame: ByteBuffer
     let v1Frame: ByteBuffer
+    let sseEvent: ByteBuffer
 
-    init(_ event: Event, allocator: ByteBufferAllocator) {
+    init(_ event: Event, epoch: Epoch, allocator: ByteBufferAllocator) {
         self.event = event
+        self.sseEvent = SSEFormat.event(epoch: epoch, id: event.id, kind: event.kind, payload: event.payload, allocator: allocator)
         let opcode: WebSocketOpcode = event.kind == .text ? .text : .binary
         self.plainFrame = WebSocketFrameBytes.encode(opcode: opcode, payload: event.payload, allocator: allocator)
         self.v1Frame = WebSocketFrameBytes.encode(

@@ -10,6 +10,8 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
         case closedDuringHandshake
         case handshakeTimedOut
         case connectFailed(String)
+        /// A plain HTTP request (SSE) answered with something other than 200.
+        case requestRefused(HTTPResponseStatus, body: String)
     }
 
     let reason: Reason
@@ -18,8 +20,10 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
 
     /// The HTTP status of a refused upgrade (404, 401, 503, ...), if that is what happened.
     public var refusedStatus: HTTPResponseStatus? {
-        if case .upgradeRefused(let status, _) = reason { return status }
-        return nil
+        switch reason {
+        case .upgradeRefused(let status, _), .requestRefused(let status, _): return status
+        default: return nil
+        }
     }
 
     public var description: String {
@@ -33,6 +37,9 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
             return "\(url): no answer to the WebSocket handshake"
         case .connectFailed(let reason):
             return "\(url): \(reason)"
+        case .requestRefused(let status, let body):
+            let detail = body.split(separator: "\n").first.map { ": \($0)" } ?? ""
+            return "\(url): refused with \(status.code) \(status.reasonPhrase)\(detail)"
         }
     }
 }

@@ -86,6 +86,10 @@ import WSEventCore
         #expect(try configuration(["-serve-address", ":3"], env: env).servePort == 3)
         #expect(try configuration(["-consume", "a:1/x"], env: ["WSEVENT_CONSUME": "b:2/y,c:3/z"]).upstreams.count == 1)
         #expect(try configuration([], env: ["WSEVENT_CONSUME": "b:2/y,c:3/z"]).upstreams.count == 2)
+        // A flag for the address overrides every address variable, whichever flag it is.
+        let serve = try configuration(["-serve", "h:9/x"], env: ["SERVE_ADDRESS": ":1", "SERVE_PATH": "env"])
+        #expect(serve.servePort == 9 && serve.servePath == "/x")
+        #expect(try configuration(["-consume", "a:1/x"], env: ["CONSUME_ADDRESS": ":2"]).upstreams.count == 1)
     }
 
     @Test func badValuesGiveOneClearLine() {

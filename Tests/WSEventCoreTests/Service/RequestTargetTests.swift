@@ -15,9 +15,12 @@ import Testing
 
     @Test func subscribeRequestsAreChecked() {
         let registry = StreamRegistry([EventStream(path: "/events"), EventStream(path: "/relay", source: .awaitingUpstream)])
-        func status(_ method: HTTPMethod, _ uri: String) -> HTTPResponseStatus? {
-            let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
-            if case .failure(let refusal) = SubscribeRequest.check(head, registry: registry) { return refusal.status }
+        var configuration = ServiceConfiguration()
+        configuration.subscribeToken = "tok"
+        let context = ServiceContext(registry: registry, configuration: configuration)
+        func status(_ method: HTTPMethod, _ uri: String, _ headers: HTTPHeaders = ["Authorization": "Bearer tok"]) -> HTTPResponseStatus? {
+            let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
+            if case .failure(let refusal) = SubscribeRequest.check(head, context: context) { return refusal.status }
             return nil
         }
         #expect(status(.GET, "/events") == nil)
@@ -27,5 +30,10 @@ import Testing
         #expect(status(.GET, "/relay") == .serviceUnavailable)
         #expect(status(.GET, "/events?since=abc") == .badRequest)
         #expect(status(.GET, "/events?since=1&epoch=a.b") == .badRequest)
+        #expect(status(.GET, "/events", [:]) == .unauthorized)
+        #expect(status(.GET, "/events?token=tok", [:]) == nil)
+        #expect(status(.GET, "/events?token=bad", [:]) == .unauthorized)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Origin": "http://evil", "Host": "h"]) == .forbidden)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "x.y"]) == .badRequest)
     }
 }

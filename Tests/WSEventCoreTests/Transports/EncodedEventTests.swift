@@ -6,14 +6,14 @@ import Testing
 @Suite struct EncodedEventTests {
     @Test func framesAreCompleteAndUnmasked() {
         let event = Event(id: 3, kind: .text, payload: ByteBuffer(string: "hi"))
-        let encoded = EncodedEvent(event, allocator: ByteBufferAllocator())
+        let encoded = EncodedEvent(event, epoch: Epoch("ep")!, allocator: ByteBufferAllocator())
         #expect(Array(encoded.frame(for: .plain).readableBytesView) == [0x81, 2] + Array("hi".utf8))
         #expect(Array(encoded.frame(for: .v1).readableBytesView) == [0x81, 4] + Array("3\nhi".utf8))
     }
 
     @Test func binaryEventsUseTheBinaryOpcode() {
         let event = Event(id: 1, kind: .binary, payload: ByteBuffer(bytes: [0xFF, 0x00]))
-        let encoded = EncodedEvent(event, allocator: ByteBufferAllocator())
+        let encoded = EncodedEvent(event, epoch: Epoch("ep")!, allocator: ByteBufferAllocator())
         #expect(encoded.frame(for: .plain).getInteger(at: 0, as: UInt8.self) == 0x82)
     }
 

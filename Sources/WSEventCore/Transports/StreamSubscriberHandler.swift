@@ -2,20 +2,19 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-/// The application end of a subscriber's WebSocket channel: joins a stream, writes the replay,
-/// then writes live events as the stream's ``LoopShard`` hands them over, in batches.
+/// The application end of a subscriber's channel, WebSocket or SSE: joins a stream, writes the
+/// replay, then writes live events as the stream's ``LoopShard`` hands them over, in batches.
 ///
 /// Everything here runs on the channel's event loop. Pending bytes are bounded: past
 /// `maxPendingBytes` (plus the size of its initial replay, until that has gone out) a
-/// subscriber is too slow and is closed with 1013, so it never holds back the stream or grows
-/// memory. The channel's write-buffer high water mark is set to the same limit, so the cheap
-/// `isWritable` check screens every delivery and the exact count is read only past it.
-final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
-    typealias InboundIn = WebSocketInbound
-    typealias OutboundOut = WebSocketOutbound
+/// subscriber is too slow and is closed (WebSocket: 1013), so it never holds back the stream
+/// or grows memory. The channel's write-buffer high water mark is set to the same limit, so the
+/// cheap `isWritable` check screens every delivery and the exact count is read only past it.
+final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
+    typealias InboundIn = Never
 
     private let stream: EventStream
-    private let mode: WireMode
+    private let format: SubscriberFormat
     private let resume: ResumePoint?
     private let maxPendingBytes: Int
     private let logger: Logger
@@ -26,10 +25,11 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
     private var position: UInt64 = 0
     private var subscribed = false
     private var needsFlush = false
+    private var heartbeat: RepeatedTask?
 
-    init(stream: EventStream, mode: WireMode, resume: ResumePoint?, maxPendingBytes: Int, logger: Logger) {
+    init(stream: EventStream, format: SubscriberFormat, resume: ResumePoint?, maxPendingBytes: Int, logger: Logger) {
         self.stream = stream
-        self.mode = mode
+        self.format = format
         self.resume = resume
         self.maxPendingBytes = maxPendingBytes
         self.logger = logger
@@ -38,33 +38,36 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         guard let subscription = stream.subscribe(self, on: context.eventLoop, resume: resume) else {
-            // The relay lost its upstream epoch between the upgrade check and now.
-            context.write(wrapOutboundOut(.close(.tryAgainLater)), promise: nil)
+            format.close(context: context, code: .tryAgainLater)
             return
         }
         subscribed = true
         position = subscription.plan.position
         let allocator = context.channel.allocator
-        if mode == .v1 {
-            let hello = V1Header.hello(epoch: subscription.epoch, lastID: subscription.lastID)
-            context.write(wrapOutboundOut(.encodedFrame(hello.controlFrame(allocator: allocator))), promise: nil)
+        if let greeting = format.greeting(epoch: subscription.epoch, lastID: subscription.lastID, allocator: allocator) {
+            context.write(greeting, promise: nil)
         }
         var lastWrite: EventLoopFuture<Void>?
         for item in subscription.plan.items {
-            let frame: ByteBuffer
+            let message: NIOAny
             switch item {
             case .gap(let first, let last):
-                guard mode == .v1 else { continue }
-                frame = V1Header.gap(first: first, last: last).controlFrame(allocator: allocator)
+                guard let gap = format.gapMessage(first: first, last: last, allocator: allocator) else { continue }
+                message = gap
             case .event(_, let event):
-                frame = event.frame(for: mode)
+                message = format.message(for: event)
+                replayAllowance += format.byteCount(of: event)
             }
-            replayAllowance += frame.readableBytes
-            lastWrite = context.write(wrapOutboundOut(.encodedFrame(frame)))
+            lastWrite = context.write(message)
         }
         context.flush()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         lastWrite?.whenSuccess { loopBound.value.replayAllowance = 0 }
+        if case .sse(_, let interval) = format {
+            heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                loopBound.value.sendHeartbeat()
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -77,20 +80,16 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // Subscribers have nothing to say; a close from the peer ends the subscription.
-        if case .closed = unwrapInboundIn(data) { leave() }
-    }
-
     // MARK: StreamSubscriber
 
     func deliver(_ event: EncodedEvent) {
         guard subscribed, let context, event.id > position else { return }
-        if mode == .v1, event.id > position + 1 {
-            let gap = V1Header.gap(first: position + 1, last: event.id - 1).controlFrame(allocator: context.channel.allocator)
-            context.write(wrapOutboundOut(.encodedFrame(gap)), promise: nil)
+        if event.id > position + 1,
+            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: context.channel.allocator)
+        {
+            context.write(gap, promise: nil)
         }
-        context.write(wrapOutboundOut(.encodedFrame(event.frame(for: mode))), promise: nil)
+        context.write(format.message(for: event), promise: nil)
         position = event.id
         needsFlush = true
         if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
@@ -106,16 +105,25 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
 
     func streamRestarted() {
         guard subscribed, let context else { return }
-        switch mode {
-        case .plain:
-            // Plain subscribers never see ids: just keep going from the new epoch's first event.
-            position = 0
-        case .v1:
-            // Ids restart: close so the client reconnects and is told of the gap.
+        if format.tracksIDs {
+            // Ids restart: end the subscription so the client resumes and is told of the gap.
             leave()
-            context.write(wrapOutboundOut(.close(.serviceRestart)), promise: nil)
-            needsFlush = true
+            format.close(context: context, code: .serviceRestart)
+        } else {
+            // Plain WebSocket subscribers never see ids: go on with the new epoch's events.
+            position = 0
         }
+    }
+
+    func serverShuttingDown() {
+        guard subscribed, let context else { return }
+        leave()
+        format.close(context: context, code: .goingAway)
+    }
+
+    private func sendHeartbeat() {
+        guard subscribed, let context else { return }
+        context.writeAndFlush(format.heartbeatMessage, promise: nil)
     }
 
     private func pendingBytes(_ context: ChannelHandlerContext) -> Int {
@@ -125,17 +133,20 @@ final class WebSocketSubscriber: ChannelInboundHandler, StreamSubscriber {
     private func tooSlow(context: ChannelHandlerContext) {
         leave()
         logger.warning(
-            "closing slow subscriber with 1013",
+            "closing slow subscriber",
             metadata: [
                 "peer": "\(context.remoteAddress?.description ?? "?")",
                 "stream": "\(stream.path)",
+                "format": "\(format.name)",
                 "position": "\(position)",
             ]
         )
-        context.write(wrapOutboundOut(.close(.tryAgainLater)), promise: nil)
+        format.close(context: context, code: .tryAgainLater)
     }
 
     private func leave() {
+        heartbeat?.cancel()
+        heartbeat = nil
         guard subscribed, let context else { return }
         subscribed = false
         stream.unsubscribe(self, on: context.eventLoop)

@@ -1,0 +1,79 @@
+# wsevent-service and wsclient in one small image.
+#
+#   scripts/build/docker-build                   # docker build -t wsevent:latest .
+#   docker run --rm -p 8080:8080 wsevent         # a producer: ws://localhost:8080/events
+#   docker run --rm wsevent -help                # the flags
+#
+# No Docker engine runs on the project's dev and CI machines: scripts/build/check-dockerfile
+# checks this file there (hadolint, build flags, the entrypoint's flags against the built binary).
+#
+# Base images. Build: swift:6.3-jammy, the official `swift` image of Swift 6.3, the toolchain the
+# project is developed and tested with (6.3.x on the dev and CI machines). Package.swift asks only
+# for tools 6.0, so a 6.1 or 6.2 image may build it too, but 6.3 is the compiler the test suite
+# has passed on. Runtime: plain ubuntu:jammy, the distribution of the build image, so the
+# binaries' glibc matches. With --static-swift-stdlib the binaries link only glibc, libstdc++ and
+# libgcc_s dynamically; no target imports Foundation, FoundationNetworking or FoundationXML, so
+# neither the Swift runtime image (swift:6.3-jammy-slim) nor libcurl or libxml2 is needed.
+
+FROM swift:6.3-jammy AS build
+WORKDIR /build
+
+# Dependencies first: this layer is rebuilt only when Package.swift changes. Package.resolved
+# stays out of the context (.dockerignore): it is not committed, and one made on the dev machines
+# names their package mirror's commits, not GitHub's.
+COPY Package.swift ./
+RUN swift package resolve
+
+# Tests/ is copied too: Package.swift declares the test targets, and SwiftPM does not load a
+# package whose target folders are missing, even to build one product.
+COPY Sources ./Sources
+COPY Tests ./Tests
+
+# The release build of the README and scripts/wsclient (-c release), with the Swift runtime
+# linked in so the runtime image needs no Swift libraries.
+RUN swift build -c release --static-swift-stdlib --product wsevent-service \
+    && swift build -c release --static-swift-stdlib --product wsclient \
+    && mkdir -p /staging \
+    && cp .build/release/wsevent-service .build/release/wsclient /staging/
+
+FROM ubuntu:jammy
+
+# curl for the HEALTHCHECK below; ca-certificates for wss:// upstreams (once TLS is built) and
+# tzdata for TZ=... in the logs' timestamps, as server images usually have them.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        ca-certificates \
+        curl \
+        tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin wsevent
+
+COPY --from=build /staging/wsevent-service /staging/wsclient /usr/local/bin/
+
+# Listen on all interfaces, so the service is reachable from outside the container. This is the
+# seed's own variable, the one read last: a flag (-serve-address), WSEVENT_SERVE_ADDRESS, or
+# `docker run -e SERVE_ADDRESS=...` each replace it. (An `ENTRYPOINT [... "-serve-address",
+# "0.0.0.0:8080"]` would silently beat every environment variable; an image-wide
+# WSEVENT_SERVE_ADDRESS would beat a user's SERVE_ADDRESS.) Like any address setting, it replaces
+# the HOST:PORT part of -serve / WSEVENT_SERVE: in the container give the address with
+# -serve-address, and use -serve-path for the path.
+ENV SERVE_ADDRESS=0.0.0.0:8080
+
+# The user wsevent made above, by number, so a runtime can tell it is not root without reading
+# the image's /etc/passwd (Kubernetes' runAsNonRoot needs that).
+USER 10001:10001
+EXPOSE 8080
+
+# /healthz answers 200 while the service serves (a relay too, while it waits for its upstream).
+# It checks port 8080: an instance moved to another port needs `docker run --health-cmd ...`
+# (or --no-healthcheck).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["curl", "--fail", "--silent", "--show-error", "--output", "/dev/null", "http://127.0.0.1:8080/healthz"]
+
+# Arguments of `docker run IMAGE ...` are flags of wsevent-service:
+#   docker run --rm wsevent -no-produce -consume producer:8080/events -serve-path proxy-events
+# The image's other program (--init, as wsclient does not handle SIGINT/SIGTERM as PID 1 must):
+#   docker run --rm --init --entrypoint wsclient wsevent ws://HOST:8080/events
+ENTRYPOINT ["wsevent-service"]
+CMD []
