@@ -14,6 +14,17 @@ import Testing
         #expect(lines.dropLast().allSatisfy { $0.contains(": 127.0.0.1:\(service.port): ") })
     }
 
+    @Test func sseGivesTheSameEventsAsWebSocket() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "10ms", "-buffer", "100000"])
+        let overSSE = try ManagedProcess(Binaries.client, ["\(service.port)", "--sse", "--json", "--since", "0", "--count", "20"])
+        let overWebSocket = try ManagedProcess(Binaries.client, ["\(service.port)", "--json", "--since", "0", "--count", "20"])
+        #expect(try await overSSE.waitForExit() == 0, "\(overSSE.stderr)")
+        #expect(try await overWebSocket.waitForExit() == 0, "\(overWebSocket.stderr)")
+        let sseEvents = try JSONEvent.parseLines(overSSE.stdout)
+        #expect(sseEvents.map(\.id) == Array(1...20))
+        #expect(sseEvents == (try JSONEvent.parseLines(overWebSocket.stdout)))
+    }
+
     @Test func refusedUpgradeIsOneLineWithTheStatus() async throws {
         let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0"])
         let client = try ManagedProcess(Binaries.client, ["\(service.port)", "nope"])

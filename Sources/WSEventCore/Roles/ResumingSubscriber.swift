@@ -171,6 +171,8 @@ struct ResumeTracker {
             position?.since = id
             return .event(id: id, kind: EventKind(message.kind), payload: payload)
         case .gap(let first, let last):
+            // `gap 0 N`: our position was from another life of the stream; count from zero.
+            if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
             return .gap(first: first, last: last)
         }
     }
@@ -187,7 +189,10 @@ extension ResumeTracker {
     mutating func receive(_ message: SSEParser.Message) -> [ResumingSubscriber.Update] {
         if message.event == "gap" {
             let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
-            return numbers.count == 2 ? [.gap(first: numbers[0], last: numbers[1])] : []
+            guard numbers.count == 2 else { return [] }
+            // `gap 0 N`: the next ids belong to a new life of the stream; count from zero.
+            if numbers[0] == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
+            return [.gap(first: numbers[0], last: numbers[1])]
         }
         guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
             return []

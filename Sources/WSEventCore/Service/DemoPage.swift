@@ -28,7 +28,8 @@ enum DemoPage {
           #events { font-family: ui-monospace, monospace; max-height: 60vh; overflow: auto; padding-left: 4rem; }
           #events li.gap { color: #b00; }
           #status { font-weight: bold; }
-          input[type=text] { width: 18rem; }
+          input[type=text] { width: 14rem; }
+          fieldset label { display: inline-block; margin: 0 1rem .4rem 0; }
         </style>
         </head>
         <body>

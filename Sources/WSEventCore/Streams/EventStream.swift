@@ -115,15 +115,16 @@ public final class EventStream: Sendable {
             state.lastID = 0
             state.buffer.removeAll()
             if hadSubscribers {
-                for shard in state.shards { shard.enqueue(.restart) }
+                for shard in state.shards { shard.enqueue(.restart(epoch)) }
             }
         }
     }
 
-    /// The upstream speaks plain WebSocket: this stream assigns ids itself from now on.
+    /// The upstream speaks plain WebSocket: this stream assigns ids itself from now on. A
+    /// stream that mirrored a v1 upstream before keeps its epoch and continues its ids.
     public func becomeOrigin() {
         state.withLockedValue { state in
-            if state.source == .awaitingUpstream { state.source = .origin }
+            state.source = .origin
         }
     }
 

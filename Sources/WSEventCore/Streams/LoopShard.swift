@@ -9,7 +9,8 @@ import NIOCore
 final class LoopShard: @unchecked Sendable {
     enum Item {
         case event(EncodedEvent)
-        case restart
+        /// The stream now mirrors this new epoch.
+        case restart(Epoch)
         case shutdown
     }
 
@@ -68,8 +69,8 @@ final class LoopShard: @unchecked Sendable {
             switch item {
             case .event(let event):
                 for subscriber in targets { subscriber.deliver(event) }
-            case .restart:
-                for subscriber in targets { subscriber.streamRestarted() }
+            case .restart(let epoch):
+                for subscriber in targets { subscriber.streamRestarted(epoch: epoch) }
             case .shutdown:
                 for subscriber in targets { subscriber.serverShuttingDown() }
             }

@@ -42,8 +42,10 @@ public struct ResumePlan<Element: Sendable>: Sendable {
             self.position = lastID
             return
         }
-        if let asked = resume.epoch, asked != epoch {
-            // Other epoch: its ids mean nothing here. Replay all we have, after saying so.
+        // Another epoch's ids mean nothing here; nor does an id past an origin's last one (a
+        // client of an earlier life that lost its epoch). Replay all we have, after saying so.
+        let otherEpoch = resume.epoch.map { $0 != epoch } ?? false
+        if otherEpoch || (resume.since > lastID && !mayBeAhead) {
             let replay = buffer.elements(after: 0)
             let firstKept = replay.first?.id ?? lastID + 1
             self.items = [.gap(first: 0, last: firstKept - 1)] + ResumePlan.withHoles(replay, after: firstKept - 1)
@@ -52,7 +54,7 @@ public struct ResumePlan<Element: Sendable>: Sendable {
         }
         guard resume.since < lastID else {
             self.items = []
-            self.position = mayBeAhead ? resume.since : lastID
+            self.position = max(resume.since, lastID)
             return
         }
         let replay = buffer.elements(after: resume.since)

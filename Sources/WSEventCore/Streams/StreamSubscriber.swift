@@ -6,8 +6,9 @@ protocol StreamSubscriber: AnyObject {
     func deliver(_ event: EncodedEvent)
     /// Flushes what the batch wrote: called once per batch.
     func flushBatch()
-    /// A relay's upstream began a new epoch: ids restart and old positions mean nothing.
-    func streamRestarted()
+    /// A relay's upstream began a new epoch: ids restart and old positions mean nothing
+    /// (unless the subscriber joined in that epoch already).
+    func streamRestarted(epoch: Epoch)
     /// The server is shutting down: say goodbye and close.
     func serverShuttingDown()
 }

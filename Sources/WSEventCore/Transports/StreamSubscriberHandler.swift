@@ -23,6 +23,8 @@ final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
     private var context: ChannelHandlerContext?
     /// The last id written; live events at or below it are skipped.
     private var position: UInt64 = 0
+    /// The epoch the subscription began in.
+    private var epoch: Epoch?
     private var subscribed = false
     private var needsFlush = false
     private var heartbeat: RepeatedTask?
@@ -43,6 +45,7 @@ final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
         }
         subscribed = true
         position = subscription.plan.position
+        epoch = subscription.epoch
         let allocator = context.channel.allocator
         if let greeting = format.greeting(epoch: subscription.epoch, lastID: subscription.lastID, allocator: allocator) {
             context.write(greeting, promise: nil)
@@ -103,8 +106,9 @@ final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
         context.flush()
     }
 
-    func streamRestarted() {
-        guard subscribed, let context else { return }
+    func streamRestarted(epoch newEpoch: Epoch) {
+        guard subscribed, let context, newEpoch != epoch else { return }
+        epoch = newEpoch
         if format.tracksIDs {
             // Ids restart: end the subscription so the client resumes and is told of the gap.
             leave()

@@ -32,7 +32,7 @@ public enum V1Header: Sendable, Hashable {
             guard let epoch = Epoch(String(words[1])), let last = UInt64(words[2]) else { return nil }
             return (.hello(epoch: epoch, lastID: last), payload)
         case "gap" where words.count == 3:
-            guard let first = UInt64(words[1]), let last = UInt64(words[2]), first <= last || last == 0 else {
+            guard let first = UInt64(words[1]), let last = UInt64(words[2]), first <= last else {
                 return nil
             }
             return (.gap(first: first, last: last), payload)

@@ -33,6 +33,13 @@ import Testing
         #expect(tracker.receive(message("1\nfirst")) != nil)
     }
 
+    @Test func gapZeroMeansCountFromZero() {
+        var tracker = ResumeTracker(position: ResumePoint(since: 5000, epoch: nil))
+        _ = tracker.receive(message("hello ep 10\n"))
+        _ = tracker.receive(message("gap 0 3\n"))
+        #expect(tracker.receive(message("4\nfour")) != nil)
+    }
+
     @Test func sinceWithoutEpochTakesTheServers() {
         var tracker = ResumeTracker(position: ResumePoint(since: 0, epoch: nil))
         _ = tracker.receive(message("hello ep 3\n"))

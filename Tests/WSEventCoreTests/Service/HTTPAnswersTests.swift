@@ -15,7 +15,8 @@ import Testing
         try await withEventServer { server in
             let port = server.port
             #expect(try await statusLine(port: port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 404 Not Found")
-            #expect(try await statusLine(port: port, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") == "HTTP/1.1 405 Method Not Allowed")
+            #expect(try await statusLine(port: port, "DELETE /events HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 405 Method Not Allowed")
+            #expect(try await statusLine(port: port, "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") == "HTTP/1.1 403 Forbidden")
             #expect(try await statusLine(port: port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 426 Upgrade Required")
             #expect(try await statusLine(port: port, "\u{01}\u{02}garbage\r\n\r\n") == "HTTP/1.1 400 Bad Request")
             #expect(try await statusLine(port: port, "GET /events?since=x HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 400 Bad Request")

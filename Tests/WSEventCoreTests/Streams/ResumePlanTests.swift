@@ -65,7 +65,9 @@ import Testing
         let relay = ResumePlan(resume: ResumePoint(since: 15, epoch: epoch), epoch: epoch, lastID: 10, buffer: buffer(1...10), mayBeAhead: true)
         #expect(relay.items.isEmpty)
         #expect(relay.position == 15)
-        let origin = ResumePlan(resume: ResumePoint(since: 15, epoch: epoch), epoch: epoch, lastID: 10, buffer: buffer(1...10))
+        // An origin cannot be behind its own client: that id is from an earlier life.
+        let origin = ResumePlan(resume: ResumePoint(since: 15, epoch: nil), epoch: epoch, lastID: 10, buffer: buffer(4...10))
+        #expect(describe(origin) == ["gap 0 3", "4", "5", "6", "7", "8", "9", "10"])
         #expect(origin.position == 10)
     }
 
