@@ -55,6 +55,12 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// NIO's error handler has answered a malformed request with 400; shut the door. (A
+    /// refused upgrade also reports an error here; the refusal is answered in `route`.)
+    func errorCaught(context channelContext: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError { channelContext.close(promise: nil) }
+    }
+
     private func route(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
         let path = RequestTarget(head.uri).path
         if head.method == .OPTIONS {

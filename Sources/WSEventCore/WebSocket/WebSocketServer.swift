@@ -109,4 +109,9 @@ final class UpgradeRequiredResponder: ChannelInboundHandler, RemovableChannelHan
             keepAlive: false
         )
     }
+
+    /// NIO's error handler has answered a malformed request with 400; shut the door.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError { context.close(promise: nil) }
+    }
 }
