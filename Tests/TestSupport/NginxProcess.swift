@@ -6,8 +6,8 @@ import Glibc
 
 /// nginx in front of `wsevent-service` instances, started through `scripts/wsproxy` (so the
 /// tests run the config users run) on a free port of 127.0.0.1. When the object goes away,
-/// wsproxy gets SIGTERM and stops nginx with its workers and removes its temp dir; this waits
-/// for that, so nothing is left running.
+/// nginx's master gets SIGTERM and stops its workers, and wsproxy removes its temp dir and
+/// exits; this waits for that, so nothing is left running.
 public final class NginxProcess: @unchecked Sendable {
     /// Thrown when nginx is not installed: the reverse-proxy tests fail with this, never skip.
     public struct Missing: Error, CustomStringConvertible {
@@ -60,22 +60,36 @@ public final class NginxProcess: @unchecked Sendable {
     }
 
     deinit {
-        // SIGTERM to wsproxy: its trap stops nginx (master and workers) and removes the temp dir.
-        if process.isRunning { process.signal(SIGTERM) }
+        // SIGTERM to nginx's master: it stops its workers and exits, wsproxy's `wait` returns and
+        // its exit trap removes the temp dir. (Not SIGTERM to wsproxy: a child of a test process
+        // inherits the spawning thread's signal mask, with SIGTERM blocked, so bash's trap would
+        // never run. nginx sets its own mask.)
+        let masters = masterPID.map { [$0] } ?? Self.nginxChildren(of: process.pid)
+        for master in masters where Self.isNginx(master) { kill(master, SIGTERM) }
         var waited = 0
         while process.isRunning, waited < 200 {
             usleep(50_000)
             waited += 1
         }
-        // Should wsproxy itself have died, stop nginx directly (its master stops the workers).
-        if let masterPID, kill(masterPID, 0) == 0, Self.isNginx(masterPID) {
-            kill(masterPID, SIGTERM)
-            usleep(500_000)
-        }
+        // Not expected: wsproxy still running. ManagedProcess's deinit kills it after this.
+        if process.isRunning { process.signal(SIGTERM) }
     }
 
     private static func isNginx(_ pid: Int32) -> Bool {
         ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").contains("nginx")
+    }
+
+    /// Processes whose parent is `pid` and that are nginx.
+    private static func nginxChildren(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // After "pid (comm) ": state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid && isNginx(child)
+        }
     }
 
     /// What nginx logged (errors) and wsproxy printed.

@@ -8,15 +8,7 @@ public func withEventServer<T: Sendable>(
     _ configure: (inout ServiceConfiguration) -> Void = { _ in },
     _ body: @Sendable (EventServer) async throws -> T
 ) async throws -> T {
-    var configuration = ServiceConfiguration()
-    configuration.serveHost = "127.0.0.1"
-    configuration.servePort = 0
-    configuration.produce = false
-    configure(&configuration)
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .warning
-    let server = try await EventServer.bind(configuration: configuration, logger: logger)
-    let running = Task { try await server.run() }
+    let (server, running) = try await startEventServer(configure)
     do {
         let result = try await body(server)
         running.cancel()
@@ -27,6 +19,22 @@ public func withEventServer<T: Sendable>(
         _ = try? await running.value
         throw error
     }
+}
+
+/// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, no producer, quiet logs,
+/// and runs it; cancel the task to shut it down (as a test of shutdown does itself).
+public func startEventServer(
+    _ configure: (inout ServiceConfiguration) -> Void = { _ in }
+) async throws -> (server: EventServer, running: Task<Void, any Error>) {
+    var configuration = ServiceConfiguration()
+    configuration.serveHost = "127.0.0.1"
+    configuration.servePort = 0
+    configuration.produce = false
+    configure(&configuration)
+    var logger = Logger(label: "test-server")
+    logger.logLevel = .warning
+    let server = try await EventServer.bind(configuration: configuration, logger: logger)
+    return (server, Task { try await server.run() })
 }
 
 extension EventServer {

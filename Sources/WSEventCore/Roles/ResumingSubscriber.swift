@@ -46,7 +46,9 @@ public struct ResumingSubscriber: Sendable {
     /// Offer `wsevent.v1` (ids, resume). Off, the server sends bare payloads, as to a browser.
     public var offersV1 = true
     public var headers: HTTPHeaders = [:]
-    public var configuration: WebSocketConfiguration = WebSocketConfiguration()
+    /// Connection limits; the default takes messages of up to 64 MiB, so a client does not
+    /// refuse what a server with a larger `-max-message-size` accepted.
+    public var configuration = WebSocketConfiguration(maxMessageSize: 64 << 20)
     public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     public init(url: WebSocketURL) {
@@ -62,13 +64,15 @@ public struct ResumingSubscriber: Sendable {
     public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
         var tracker = ResumeTracker(position: start)
         var backoff = Backoff()
+        let clock = ContinuousClock()
         while !Task.isCancelled {
             let reason: String
+            let attempt = clock.now
             do {
                 let ended: String?
                 switch transport {
-                case .webSocket: ended = try await runWebSocket(&tracker, backoff: &backoff, onUpdate: onUpdate)
-                case .sse: ended = try await runSSE(&tracker, backoff: &backoff, onUpdate: onUpdate)
+                case .webSocket: ended = try await runWebSocket(&tracker, onUpdate: onUpdate)
+                case .sse: ended = try await runSSE(&tracker, onUpdate: onUpdate)
                 }
                 guard let ended else { return }
                 reason = ended
@@ -81,6 +85,9 @@ public struct ResumingSubscriber: Sendable {
                 reason = "\(url): \(error)"
             }
             if Task.isCancelled { return }
+            // Start the backoff over only after a connection that lasted: one the server drops
+            // at once (an event it cannot take, say) must not become a tight reconnect loop.
+            if clock.now - attempt > Self.healthyConnection { backoff.reset() }
             if try await onUpdate(.disconnected(reason: reason)) == .stop || !reconnect { return }
             do { try await Task.sleep(for: backoff.next()) } catch { return }
         }
@@ -89,7 +96,6 @@ public struct ResumingSubscriber: Sendable {
     /// One WebSocket connection; the reason it ended, or `nil` when told to stop.
     private func runWebSocket(
         _ tracker: inout ResumeTracker,
-        backoff: inout Backoff,
         onUpdate: (Update) async throws -> Decision
     ) async throws -> String? {
         let connection = try await WebSocketClient.connect(
@@ -99,7 +105,6 @@ public struct ResumingSubscriber: Sendable {
             configuration: configuration,
             group: group
         )
-        backoff.reset()
         let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
         if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
         let outcome: (stopped: Bool, code: String?) = try await connection.run { inbound, _ in
@@ -121,11 +126,9 @@ public struct ResumingSubscriber: Sendable {
     /// One SSE response; the reason it ended, or `nil` when told to stop.
     private func runSSE(
         _ tracker: inout ResumeTracker,
-        backoff: inout Backoff,
         onUpdate: (Update) async throws -> Decision
     ) async throws -> String? {
         let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, group: group)
-        backoff.reset()
         if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
         for try await message in events {
             for update in tracker.receive(message) where try await onUpdate(update) == .stop {
@@ -134,6 +137,9 @@ public struct ResumingSubscriber: Sendable {
         }
         return "the server ended the event stream"
     }
+
+    /// How long a connection must have lasted for the next reconnect to start the backoff over.
+    static let healthyConnection = Duration.seconds(5)
 
     /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
     static func isTransient(_ status: HTTPResponseStatus) -> Bool {

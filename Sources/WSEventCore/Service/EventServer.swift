@@ -145,11 +145,15 @@ public final class EventServer: Service, Sendable {
                 group.addTask { await producer.run() }
             }
             for upstream in configuration.upstreams {
+                // An upstream's v1 frame carries its header line on top of a payload of up to
+                // the same limit as ours.
+                var upstreamLimits = configuration.webSocket
+                upstreamLimits.maxMessageSize += V1Header.maxLineLength + 1
                 let consumer = UpstreamConsumer(
                     url: upstream,
                     stream: stream,
                     mode: configuration.isRelay ? .mirror : .merge,
-                    configuration: configuration.webSocket,
+                    configuration: upstreamLimits,
                     group: self.group,
                     logger: logger
                 )

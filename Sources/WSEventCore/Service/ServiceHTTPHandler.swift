@@ -153,9 +153,15 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "Access-Control-Allow-Headers", value: "Authorization, Content-Type, Last-Event-ID")
             headers.add(name: "Access-Control-Max-Age", value: "600")
             headers.add(name: "Allow", value: "GET, POST, OPTIONS")
+            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+            // 204 carries no body and no Content-Length, so it is written here, not by respond().
             let response = HTTPResponseHead(version: head.version, status: .noContent, headers: headers)
             channelContext.write(wrapOutboundOut(.head(response)), promise: nil)
-            channelContext.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            let done = channelContext.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !head.isKeepAlive {
+                let loopBound = NIOLoopBound(channelContext, eventLoop: channelContext.eventLoop)
+                done.whenComplete { _ in loopBound.value.close(promise: nil) }
+            }
         }
     }
 
@@ -170,7 +176,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         keepAlive: Bool = true,
         channelContext: ChannelHandlerContext
     ) {
-        var all = headers
+        // An allowed browser page may read why it was refused.
+        var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers
         all.add(contentsOf: refusal.headers)
         respond(channelContext, head: head, status: refusal.status, headers: all, body: refusal.message + "\n", keepAlive: keepAlive)
     }

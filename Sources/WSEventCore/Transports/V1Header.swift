@@ -9,6 +9,9 @@ public enum V1Header: Sendable, Hashable {
     /// Ids `first...last` are lost for this subscriber (`first == 0`: the epoch changed).
     case gap(first: UInt64, last: UInt64)
 
+    /// The longest header line a parser accepts (an event's is at most 20 digits).
+    public static let maxLineLength = 128
+
     /// The line, without its `\n`.
     public var line: String {
         switch self {
@@ -22,7 +25,7 @@ public enum V1Header: Sendable, Hashable {
     public static func parse(_ message: ByteBuffer) -> (header: V1Header, payload: ByteBuffer)? {
         guard let newline = message.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
         let headerLength = newline - message.readerIndex
-        guard headerLength <= 128, let line = message.getString(at: message.readerIndex, length: headerLength) else {
+        guard headerLength <= maxLineLength, let line = message.getString(at: message.readerIndex, length: headerLength) else {
             return nil
         }
         let payload = message.getSlice(at: newline + 1, length: message.writerIndex - newline - 1)!

@@ -42,9 +42,13 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Path and query, as sent in the request line.
     public var target: String { query.isEmpty ? path : "\(path)?\(query)" }
 
+    /// The URL for logs and messages: a `token` in the query shows as `token=***`.
     public var description: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return "ws://\(host):\(port)\(target)"
+        let shownQuery = query.split(separator: "&", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("token=") ? "token=***" : String($0) }
+            .joined(separator: "&")
+        return "ws://\(host):\(port)\(path)\(shownQuery.isEmpty ? "" : "?" + shownQuery)"
     }
 
     /// This URL with `name=value` pairs added to the query (values must be URL-safe already).

@@ -106,6 +106,25 @@ import Testing
         }
     }
 
+    @Test func aRelayCarriesAnEventOfTheFullMessageSize() async throws {
+        try await withEventServer({
+            $0.publishToken = "s3cret"
+            $0.maxMessageSize = 1024
+        }) { origin in
+            try await withEventServer({
+                $0.maxMessageSize = 1024
+                $0.upstreams = [origin.url]
+            }) { relay in
+                try await eventually("the relay reached its upstream") { relay.stream.isReady }
+                let full = String(repeating: "x", count: 1024)
+                #expect(try await post(origin, body: full).status == 200)
+                try await eventually("the relay mirrored it") { relay.stream.status.lastID == 1 }
+                let received = try await TestClient.collectEvents(relay.url(query: "since=0"), count: 1)
+                #expect(received.v1.last?.payload == full)
+            }
+        }
+    }
+
     @Test func preflightAnswersAllowedOriginsOnly() async throws {
         try await withEventServer({ $0.allowedOrigins = ["https://app.example"] }) { server in
             let allowed = try await HTTPExchange.send(

@@ -78,12 +78,7 @@ import Testing
     }
 
     @Test func shutdownEndsSSEStreams() async throws {
-        var configuration = ServiceConfiguration()
-        configuration.serveHost = "127.0.0.1"
-        configuration.servePort = 0
-        configuration.produce = false
-        let server = try await EventServer.bind(configuration: configuration)
-        let running = Task { try await server.run() }
+        let (server, running) = try await startEventServer()
         let sse = try await SSETestClient(port: server.port, "/events")
         try await eventually("subscribed") { server.stream.status.subscribers == 1 }
         running.cancel()

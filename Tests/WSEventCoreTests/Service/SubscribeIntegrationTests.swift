@@ -97,12 +97,7 @@ import Testing
     }
 
     @Test func shutdownClosesSubscribersWithGoingAway() async throws {
-        var configuration = ServiceConfiguration()
-        configuration.serveHost = "127.0.0.1"
-        configuration.servePort = 0
-        configuration.produce = false
-        let server = try await EventServer.bind(configuration: configuration)
-        let running = Task { try await server.run() }
+        let (server, running) = try await startEventServer()
         let connection = try await WebSocketClient.connect(to: server.url, subprotocols: ["wsevent.v1"])
         async let received = TestClient.collect(on: connection)
         try await eventually("subscribed") { server.stream.status.subscribers == 1 }

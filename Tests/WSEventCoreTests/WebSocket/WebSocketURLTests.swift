@@ -37,6 +37,11 @@ import Testing
         #expect(HostAndPort.parse("a:b:c") == nil)
     }
 
+    @Test func tokensAreNotShown() {
+        #expect(WebSocketURL("ws://h:1/x?since=3&token=secret")?.description == "ws://h:1/x?since=3&token=***")
+        #expect(WebSocketURL("ws://h:1/x?token=secret")?.target == "/x?token=secret")
+    }
+
     @Test func addsQueryItems() {
         let url = WebSocketURL(host: "h", port: 1, path: "/p").addingQuery([("since", "5"), ("epoch", "e")])
         #expect(url.target == "/p?since=5&epoch=e")
