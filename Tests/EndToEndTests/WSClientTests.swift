@@ -51,6 +51,14 @@ import Testing
         #expect(shell.stderr == "status=0\n")
     }
 
+    @Test func stopsOnSigterm() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "10ms"])
+        let client = try ManagedProcess(Binaries.client, ["\(service.port)"])
+        try await eventually("the client to print events") { !client.stdout.isEmpty }
+        client.signal(SIGTERM)
+        #expect(try await client.waitForExit() == 143)
+    }
+
     @Test func timeoutBeforeCountFails() async throws {
         let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "1s"])
         let client = try ManagedProcess(Binaries.client, ["\(service.port)", "--count", "1000", "--timeout", "300ms"])

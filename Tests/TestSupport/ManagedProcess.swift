@@ -42,7 +42,25 @@ public final class ManagedProcess: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try Self.launchWithDefaultSignals(process)
+    }
+
+    /// A child inherits the signal mask of the thread that starts it, and the concurrency
+    /// pool's threads block SIGINT and SIGTERM: start it from a fresh thread that blocks
+    /// nothing, so the child's own handlers (and a shell's `trap`) work when a test signals it.
+    private static func launchWithDefaultSignals(_ process: Process) throws {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: (any Error)?
+        let thread = Thread {
+            var empty = sigset_t()
+            sigemptyset(&empty)
+            pthread_sigmask(SIG_SETMASK, &empty, nil)
+            do { try process.run() } catch { failure = error }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        if let failure { throw failure }
     }
 
     deinit {
