@@ -64,5 +64,11 @@ def start_service():
         return service
 
     yield start
+    errors = []
     for service in started:
-        service.stop()
+        try:
+            service.stop()
+        except Exception as error:  # stop the others all the same
+            errors.append(error)
+    if errors:
+        raise errors[0]
