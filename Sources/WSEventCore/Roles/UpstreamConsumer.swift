@@ -23,6 +23,7 @@ public struct UpstreamConsumer: Sendable {
     public let mode: Mode
     let configuration: WebSocketConfiguration
     let group: any EventLoopGroup
+    let links: UpstreamLinks?
     let logger: Logger
 
     public init(
@@ -31,8 +32,10 @@ public struct UpstreamConsumer: Sendable {
         mode: Mode,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        links: UpstreamLinks? = nil,
         logger: Logger
     ) {
+        self.links = links
         self.url = url
         self.stream = stream
         self.mode = mode
@@ -61,6 +64,7 @@ public struct UpstreamConsumer: Sendable {
                 )
                 connectedBefore = true
                 down = false
+                links?.set(.connected, for: url)
                 if !speaksV1, mode == .mirror { stream.becomeOrigin() }
             case .hello(let epoch, _):
                 if mode == .mirror { stream.adoptUpstreamEpoch(epoch) }
@@ -73,6 +77,7 @@ public struct UpstreamConsumer: Sendable {
             case .gap(let first, let last):
                 logger.warning("upstream could not replay some events", metadata: ["first": "\(first)", "last": "\(last)"])
             case .disconnected(let reason):
+                links?.set(.reconnecting, for: url)
                 if down {
                     logger.debug("upstream still unavailable", metadata: ["reason": "\(reason)"])
                 } else {

@@ -18,6 +18,8 @@ public final class EventServer: Service, Sendable {
     public let registry: StreamRegistry
     /// The stream at ``ServiceConfiguration/servePath``.
     public let stream: EventStream
+    /// The state of each upstream consumed, as `/healthz` shows it.
+    public let upstreams: UpstreamLinks
     private let serverChannel: Channel
     private let quiescing: ServerQuiescingHelper
     private let group: any EventLoopGroup
@@ -27,6 +29,7 @@ public final class EventServer: Service, Sendable {
         configuration: ServiceConfiguration,
         registry: StreamRegistry,
         stream: EventStream,
+        upstreams: UpstreamLinks,
         serverChannel: Channel,
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
@@ -35,6 +38,7 @@ public final class EventServer: Service, Sendable {
         self.configuration = configuration
         self.registry = registry
         self.stream = stream
+        self.upstreams = upstreams
         self.serverChannel = serverChannel
         self.quiescing = quiescing
         self.group = group
@@ -62,7 +66,8 @@ public final class EventServer: Service, Sendable {
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry([stream])
-        let context = ServiceContext(registry: registry, configuration: configuration)
+        let upstreams = UpstreamLinks(configuration.upstreams)
+        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
@@ -120,6 +125,7 @@ public final class EventServer: Service, Sendable {
             configuration: configuration,
             registry: registry,
             stream: stream,
+            upstreams: upstreams,
             serverChannel: channel,
             quiescing: quiescing,
             group: group,
@@ -155,6 +161,7 @@ public final class EventServer: Service, Sendable {
                     mode: configuration.isRelay ? .mirror : .merge,
                     configuration: upstreamLimits,
                     group: self.group,
+                    links: upstreams,
                     logger: logger
                 )
                 group.addTask { await consumer.run() }

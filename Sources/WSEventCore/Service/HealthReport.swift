@@ -1,6 +1,8 @@
-/// The `/healthz` answer: each stream's path, epoch, last id, source and subscriber count.
+/// The `/healthz` answer: each stream's path, epoch, last id, source and subscriber count,
+/// and each upstream's state.
 struct HealthReport {
     let registry: StreamRegistry
+    let upstreams: UpstreamLinks
 
     var json: String {
         let streams = registry.all.map { stream in
@@ -10,6 +12,9 @@ struct HealthReport {
                 "source":"\(status.source.rawValue)","subscribers":\(status.subscribers)}
                 """
         }
-        return "{\"status\":\"ok\",\"streams\":[\(streams.joined(separator: ","))]}\n"
+        let links = upstreams.all.map { link in
+            "{\"url\":\"\(link.url)\",\"state\":\"\(link.state.rawValue)\",\"reconnects\":\(link.reconnects)}"
+        }
+        return "{\"status\":\"ok\",\"streams\":[\(streams.joined(separator: ","))],\"upstreams\":[\(links.joined(separator: ","))]}\n"
     }
 }

@@ -15,6 +15,7 @@ struct Refusal: Error {
 struct ServiceContext: Sendable {
     let registry: StreamRegistry
     let configuration: ServiceConfiguration
+    let upstreams: UpstreamLinks
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {

@@ -99,6 +99,9 @@ import Testing
                 $0.upstreams = [origin.url]
             }) { relay in
                 try await eventually("the relay reached its upstream") { relay.stream.isReady }
+                try await eventually("the link shows as connected") { relay.upstreams.all.first?.state == .connected }
+                let health = try await HTTPExchange.send(port: relay.port, "GET", "/healthz")
+                #expect(health.body.contains("\"upstreams\":[{\"url\":\"\(origin.url)\",\"state\":\"connected\",\"reconnects\":0}]"))
                 let answer = try await post(relay, body: "x")
                 #expect(answer.status == 409)
                 #expect(answer.body.contains(origin.url.description))

@@ -17,7 +17,7 @@ import Testing
         let registry = StreamRegistry([EventStream(path: "/events"), EventStream(path: "/relay", source: .awaitingUpstream)])
         var configuration = ServiceConfiguration()
         configuration.subscribeToken = "tok"
-        let context = ServiceContext(registry: registry, configuration: configuration)
+        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: UpstreamLinks())
         func status(_ method: HTTPMethod, _ uri: String, _ headers: HTTPHeaders = ["Authorization": "Bearer tok"]) -> HTTPResponseStatus? {
             let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
             if case .failure(let refusal) = SubscribeRequest.check(head, context: context) { return refusal.status }
