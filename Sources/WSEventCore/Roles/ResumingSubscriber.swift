@@ -82,7 +82,7 @@ public struct ResumingSubscriber: Sendable {
                 reason = "\(error)"
             } catch {
                 if !reconnect { throw error }
-                reason = "\(url): \(error)"
+                reason = "\(transport == .sse ? url.httpDescription : url.description): \(error)"
             }
             if Task.isCancelled { return }
             // Start the backoff over only after a connection that lasted: one the server drops

@@ -33,7 +33,8 @@ public enum SSEClient {
         do {
             channel = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            let wrapped = WebSocketClientError.connectFailed(error, url: url)
+            var wrapped = WebSocketClientError.connectFailed(error, url: url)
+            wrapped.overHTTP = true
             opened.fail(wrapped)
             throw wrapped
         }
@@ -92,7 +93,8 @@ final class SSEResponseHandler: ChannelInboundHandler {
             }
         case .end:
             if let refusal {
-                let error = WebSocketClientError(reason: .requestRefused(refusal.status, body: String(buffer: refusal.body)), url: url)
+                var error = WebSocketClientError(reason: .requestRefused(refusal.status, body: String(buffer: refusal.body)), url: url)
+                error.overHTTP = true
                 opened.fail(error)
                 continuation.finish(throwing: error)
             } else {
@@ -103,7 +105,9 @@ final class SSEResponseHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        opened.fail(WebSocketClientError(reason: .closedDuringHandshake, url: url))
+        var error = WebSocketClientError(reason: .closedDuringHandshake, url: url)
+        error.overHTTP = true
+        opened.fail(error)
         continuation.finish()
         context.fireChannelInactive()
     }

@@ -17,6 +17,10 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
     let reason: Reason
     /// The URL that was being connected to.
     public let url: WebSocketURL
+    /// The connection was a plain HTTP request (SSE): show the URL as `http://`.
+    var overHTTP = false
+
+    private var shownURL: String { overHTTP ? url.httpDescription : url.description }
 
     /// The HTTP status of a refused upgrade (404, 401, 503, ...), if that is what happened.
     public var refusedStatus: HTTPResponseStatus? {
@@ -30,16 +34,16 @@ public struct WebSocketClientError: Error, CustomStringConvertible, Sendable {
         switch reason {
         case .upgradeRefused(let status, let body):
             let detail = body.split(separator: "\n").first.map { ": \($0)" } ?? ""
-            return "\(url): upgrade refused with \(status.code) \(status.reasonPhrase)\(detail)"
+            return "\(shownURL): upgrade refused with \(status.code) \(status.reasonPhrase)\(detail)"
         case .closedDuringHandshake:
-            return "\(url): connection closed during the WebSocket handshake"
+            return "\(shownURL): connection closed \(overHTTP ? "before the response" : "during the WebSocket handshake")"
         case .handshakeTimedOut:
-            return "\(url): no answer to the WebSocket handshake"
+            return "\(shownURL): no answer to the WebSocket handshake"
         case .connectFailed(let reason):
-            return "\(url): \(reason)"
+            return "\(shownURL): \(reason)"
         case .requestRefused(let status, let body):
             let detail = body.split(separator: "\n").first.map { ": \($0)" } ?? ""
-            return "\(url): refused with \(status.code) \(status.reasonPhrase)\(detail)"
+            return "\(shownURL): refused with \(status.code) \(status.reasonPhrase)\(detail)"
         }
     }
 }

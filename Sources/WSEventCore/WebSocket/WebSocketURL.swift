@@ -51,6 +51,11 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         return "ws://\(host):\(port)\(path)\(shownQuery.isEmpty ? "" : "?" + shownQuery)"
     }
 
+    /// The same address as an `http://` URL (what an SSE subscription requests).
+    public var httpDescription: String {
+        "http" + description.dropFirst(2)
+    }
+
     /// This URL with `name=value` pairs added to the query (values must be URL-safe already).
     public func addingQuery(_ items: [(String, String)]) -> WebSocketURL {
         var copy = self
