@@ -56,11 +56,21 @@ final class LoopShard: @unchecked Sendable {
         count.withLockedValue { $0 = subscribers.count }
     }
 
+    /// Events handled per loop task. A burst is cut into batches so that other work on the
+    /// loop (accepting, handshakes, reads) is never held up for long.
+    static let maxBatch = 512
+
     private func drain() {
-        let items = inbox.withLockedValue { inbox in
-            inbox.drainScheduled = false
-            defer { inbox.items.removeAll(keepingCapacity: true) }
-            return inbox.items
+        let (items, more) = inbox.withLockedValue { inbox in
+            let count = min(inbox.items.count, LoopShard.maxBatch)
+            let items = Array(inbox.items.prefix(count))
+            inbox.items.removeFirst(count)
+            // Still scheduled while items remain: the task below picks them up, in order.
+            inbox.drainScheduled = !inbox.items.isEmpty
+            return (items, inbox.drainScheduled)
+        }
+        if more {
+            eventLoop.execute { self.drain() }
         }
         // A subscriber may remove itself while we iterate: iterate a snapshot.
         let targets = Array(subscribers.values)

@@ -28,7 +28,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         let (url, upgraded) = (self.url, self.upgraded)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: .seconds(10)) {
+        timeout = context.eventLoop.scheduleTask(in: .seconds(30)) {
             upgraded.fail(WebSocketClientError(reason: .handshakeTimedOut, url: url))
             loopBound.value.close(promise: nil)
         }
