@@ -57,8 +57,10 @@ final class LoopShard: @unchecked Sendable {
     }
 
     /// Events handled per loop task. A burst is cut into batches so that other work on the
-    /// loop (accepting, handshakes, reads) is never held up for long.
-    static let maxBatch = 512
+    /// loop (accepting, handshakes, reads) is not held up for long; each batch costs one flush
+    /// per subscriber, so smaller batches cost throughput (512 measured about a third slower
+    /// than 4096 with wsevent-bench, 100 subscribers).
+    static let maxBatch = 4096
 
     private func drain() {
         let (items, more) = inbox.withLockedValue { inbox in
