@@ -5,19 +5,49 @@ import Testing
 
 @testable import WSEventCore
 
+/// A subscriber that stops reading is dropped once its pending bytes pass the limit, while a
+/// reading subscriber gets every event: for WebSocket (closed with 1013) and SSE (disconnected).
 @Suite struct SlowConsumerTests {
-    /// A subscriber that stops reading is closed with 1013 once its pending bytes pass the
-    /// limit; a reading subscriber meanwhile gets every event.
-    @Test func stalledSubscriberIsClosedWith1013AndOthersGetEverything() async throws {
+    @Test func stalledWebSocketSubscriberIsClosedWith1013AndOthersGetEverything() async throws {
+        try await withStalledSubscriber(open: { port in
+            // A tiny receive window, and no reads: the server's pending bytes for it only grow.
+            let socket = try RawSocket(port: port, receiveBuffer: 4096)
+            let (head, _) = try await socket.upgrade("/events")
+            #expect(head.hasPrefix("HTTP/1.1 101"))
+            return socket
+        }) { stalled, published in
+            // Reading now, it finds its events cut short by a 1013 close.
+            let frames = await stalled.receiveFramesUntilClose()
+            #expect(frames.last?.closeCode == 1013)
+            #expect(frames.count < published)
+        }
+    }
+
+    @Test func stalledSSESubscriberIsDisconnectedAndOthersGetEverything() async throws {
+        try await withStalledSubscriber(open: { port in
+            let socket = try RawSocket(port: port, receiveBuffer: 4096)
+            try await socket.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            return socket
+        }) { stalled, published in
+            // Reading now, it finds the stream cut off: the connection ends, short of everything.
+            let bytes = await stalled.receiveAll()
+            let events = String(decoding: bytes, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("id: ") }
+            #expect(events.count < published)
+        }
+    }
+
+    /// Runs a server with a 64 KiB pending limit, a stalled subscriber opened by `open` and a
+    /// reading one; publishes small batches, each read by the reader before the next, until the
+    /// stalled one is dropped (at most `maxBatches`); then lets `check` inspect the stalled one.
+    private func withStalledSubscriber(
+        open: @escaping @Sendable (Int) async throws -> RawSocket,
+        check: @escaping @Sendable (RawSocket, Int) async throws -> Void
+    ) async throws {
         try await withEventServer({
             $0.maxPendingBytes = 64 << 10
             $0.closeTimeout = .seconds(120)
         }) { server in
-            // A tiny receive window, and no reads: the server's pending bytes for it only grow.
-            let stalled = try RawSocket(port: server.port, receiveBuffer: 4096)
-            let (head, _) = try await stalled.upgrade("/events")
-            #expect(head.hasPrefix("HTTP/1.1 101"))
-
+            let stalled = try await open(server.port)
             let received = NIOLockedValueBox<[String]>([])
             let reader = try await WebSocketClient.connect(to: server.url)
             let readerTask = Task {
@@ -27,8 +57,6 @@ import Testing
             }
             try await eventually("both subscribed") { server.stream.status.subscribers == 2 }
 
-            // Small batches, each read by the reader before the next, so only the stalled
-            // subscriber falls behind; stop once it has been dropped (bounded by maxBatches).
             let payload = String(repeating: "x", count: 1000)
             let perBatch = 20
             let maxBatches = 2000
@@ -50,11 +78,7 @@ import Testing
             let texts = received.withLockedValue { $0 }
             #expect(texts.count == total)
             #expect(texts.enumerated().allSatisfy { $0.element == payload + String($0.offset % perBatch) })
-
-            // Reading now, the stalled subscriber finds its events cut short by a 1013 close.
-            let frames = await stalled.receiveFramesUntilClose()
-            #expect(frames.last?.closeCode == 1013)
-            #expect(frames.count < total)
+            try await check(stalled, total)
         }
     }
 }
