@@ -187,7 +187,7 @@ public final class EventServer: Service, Sendable {
         do {
             try await done.futureResult.get()
         } catch {
-            logger.warning("shutdown timed out; dropping remaining connections")
+            logger.warning("shutdown timed out; connections still closing are dropped with the process")
         }
         timeout.cancel()
     }
