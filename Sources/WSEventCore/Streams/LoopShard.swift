@@ -64,12 +64,17 @@ final class LoopShard: @unchecked Sendable {
 
     private func drain() {
         let (items, more) = inbox.withLockedValue { inbox in
-            let count = min(inbox.items.count, LoopShard.maxBatch)
-            let items = Array(inbox.items.prefix(count))
-            inbox.items.removeFirst(count)
+            // Usually the whole queue is one batch: take it without copying (publishers wait
+            // on this lock). Only a burst longer than a batch is split.
+            guard inbox.items.count > LoopShard.maxBatch else {
+                inbox.drainScheduled = false
+                defer { inbox.items.removeAll(keepingCapacity: true) }
+                return (inbox.items, false)
+            }
+            let items = Array(inbox.items.prefix(LoopShard.maxBatch))
+            inbox.items.removeFirst(LoopShard.maxBatch)
             // Still scheduled while items remain: the task below picks them up, in order.
-            inbox.drainScheduled = !inbox.items.isEmpty
-            return (items, inbox.drainScheduled)
+            return (items, true)
         }
         if more {
             eventLoop.execute { self.drain() }
