@@ -59,7 +59,7 @@ final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
                 message = gap
             case .event(_, let event):
                 message = format.message(for: event)
-                replayAllowance += format.byteCount(of: event)
+                replayAllowance += format.bytes(of: event).readableBytes
             }
             lastWrite = context.write(message)
         }

@@ -9,11 +9,19 @@ enum SubscriberFormat {
     /// `retry` is the reconnect hint in milliseconds; `heartbeat` the comment interval.
     case sse(retry: Int, heartbeat: TimeAmount)
 
+    /// The event's shared, pre-encoded bytes in this format.
+    func bytes(of event: EncodedEvent) -> ByteBuffer {
+        switch self {
+        case .webSocket(let mode): event.frame(for: mode)
+        case .sse: event.sseEvent
+        }
+    }
+
     /// The message to write for an event.
     func message(for event: EncodedEvent) -> NIOAny {
         switch self {
-        case .webSocket(let mode): NIOAny(WebSocketOutbound.encodedFrame(event.frame(for: mode)))
-        case .sse: NIOAny(HTTPServerResponsePart.body(.byteBuffer(event.sseEvent)))
+        case .webSocket: NIOAny(WebSocketOutbound.encodedFrame(bytes(of: event)))
+        case .sse: NIOAny(HTTPServerResponsePart.body(.byteBuffer(bytes(of: event))))
         }
     }
 
@@ -53,14 +61,6 @@ enum SubscriberFormat {
         case .webSocket(.plain): "websocket"
         case .webSocket(.v1): "websocket-v1"
         case .sse: "sse"
-        }
-    }
-
-    /// The bytes an event costs this subscriber.
-    func byteCount(of event: EncodedEvent) -> Int {
-        switch self {
-        case .webSocket(let mode): event.frame(for: mode).readableBytes
-        case .sse: event.sseEvent.readableBytes
         }
     }
 
