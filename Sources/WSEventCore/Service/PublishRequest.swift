@@ -36,7 +36,7 @@ struct PublishRequest {
         } else {
             return .failure(Refusal(status: .notFound, message: "no stream at \(target.path) (-create-streams lets a publish create one)"))
         }
-        guard stream.status.source == .origin else {
+        guard stream.source == .origin else {
             let origin = configuration.upstreams.first.map { " from \($0)" } ?? ""
             return .failure(
                 Refusal(status: .conflict, message: "\(target.path) relays its events\(origin): publish at the origin, whose ids these are")

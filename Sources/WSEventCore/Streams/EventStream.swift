@@ -73,6 +73,9 @@ public final class EventStream: Sendable {
         }
     }
 
+    /// Where the stream's ids come from now.
+    public var source: Source { state.withLockedValue { $0.source } }
+
     /// Whether subscribers can join: false only for a relay that has not reached its upstream.
     public var isReady: Bool { state.withLockedValue { $0.source != .awaitingUpstream } }
 
