@@ -160,27 +160,42 @@ struct ResumeTracker {
         guard let (header, payload) = V1Header.parse(message.data) else { return nil }
         switch header {
         case .hello(let epoch, let lastID):
-            if let current = position {
-                // No epoch given: the server took ours to be its own. Another epoch: the server
-                // replays its whole buffer after a gap, so count from zero.
-                if current.epoch == nil {
-                    position = ResumePoint(since: current.since, epoch: epoch)
-                } else if current.epoch != epoch {
-                    position = ResumePoint(since: 0, epoch: epoch)
-                }
-            } else {
-                position = ResumePoint(since: lastID, epoch: epoch)
-            }
+            enter(epoch, liveAfter: lastID)
             return .hello(epoch: epoch, lastID: lastID)
         case .event(let id):
-            guard let current = position, id > current.since else { return nil }
-            position?.since = id
+            guard accept(id) else { return nil }
             return .event(id: id, kind: EventKind(message.kind), payload: payload)
         case .gap(let first, let last):
-            // `gap 0 N`: our position was from another life of the stream; count from zero.
-            if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
+            noteGap(first: first)
             return .gap(first: first, last: last)
         }
+    }
+
+    /// The server names its epoch. With no position yet, live events follow `liveAfter`. No
+    /// epoch given: the server took ours to be its own. Another epoch: the server replays its
+    /// whole buffer after a gap, so count from zero.
+    private mutating func enter(_ epoch: Epoch, liveAfter: UInt64) {
+        guard let current = position else {
+            position = ResumePoint(since: liveAfter, epoch: epoch)
+            return
+        }
+        if current.epoch == nil {
+            position = ResumePoint(since: current.since, epoch: epoch)
+        } else if current.epoch != epoch {
+            position = ResumePoint(since: 0, epoch: epoch)
+        }
+    }
+
+    /// Whether event `id` is new; if so it becomes the position.
+    private mutating func accept(_ id: UInt64) -> Bool {
+        guard let current = position, id > current.since else { return false }
+        position?.since = id
+        return true
+    }
+
+    /// `gap 0 N`: our position was from another life of the stream; count from zero.
+    private mutating func noteGap(first: UInt64) {
+        if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
     }
 }
 
@@ -196,24 +211,19 @@ extension ResumeTracker {
         if message.event == "gap" {
             let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
             guard numbers.count == 2 else { return [] }
-            // `gap 0 N`: the next ids belong to a new life of the stream; count from zero.
-            if numbers[0] == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
+            noteGap(first: numbers[0])
             return [.gap(first: numbers[0], last: numbers[1])]
         }
         guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
             return []
         }
         var updates: [ResumingSubscriber.Update] = []
+        // SSE has no hello: an event of an epoch not seen yet stands for one.
         if position?.epoch != epoch {
             updates.append(.hello(epoch: epoch, lastID: point.since))
-            if let current = position {
-                position = ResumePoint(since: current.epoch == nil ? current.since : 0, epoch: epoch)
-            } else {
-                position = ResumePoint(since: max(point.since, 1) - 1, epoch: epoch)
-            }
+            enter(epoch, liveAfter: max(point.since, 1) - 1)
         }
-        guard let current = position, point.since > current.since else { return updates }
-        position?.since = point.since
+        guard accept(point.since) else { return updates }
         let payload: ByteBuffer
         let kind: EventKind
         if message.event == "binary" {
