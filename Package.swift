@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// A product of swift-nio, which most targets name several of.
+func nio(_ name: String) -> Target.Dependency {
+    .product(name: name, package: "swift-nio")
+}
+
 let package = Package(
     name: "wsevent",
     platforms: [.macOS(.v14)],
@@ -20,11 +25,11 @@ let package = Package(
         .target(
             name: "WSEventCore",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+                nio("NIOConcurrencyHelpers"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -36,7 +41,7 @@ let package = Package(
                 "WSEventCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                nio("NIOCore"),
             ]
         ),
         .executableTarget(
@@ -52,8 +57,8 @@ let package = Package(
             name: "wsclient",
             dependencies: [
                 "WSEventCore", "WSEventCLI",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOPosix"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,9 +67,9 @@ let package = Package(
             dependencies: [
                 "WSEventCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOConcurrencyHelpers"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -72,11 +77,11 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "WSEventCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+                nio("NIOConcurrencyHelpers"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"
@@ -85,19 +90,17 @@ let package = Package(
             name: "WSEventCoreTests",
             dependencies: [
                 "WSEventCore", "WSEventCLI", "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
             ]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "WSEventCore", "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+                nio("NIOCore"),
+                nio("NIOWebSocket"),
             ]
         ),
     ]
