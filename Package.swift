@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "WSEventCore", "WSEventCLI", "TestSupport",
                 nio("NIOCore"),
+                nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
             ]

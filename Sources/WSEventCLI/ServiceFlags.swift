@@ -41,8 +41,11 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("max-pending-bytes"), help: .env("Bytes a subscriber may fall behind before it is closed with 1013 (default 4MiB)", "max-pending-bytes"))
     public var maxPendingBytes: String?
 
-    @Option(name: .go("ping-interval"), help: .env("How often idle WebSocket peers are pinged (default 30s)", "ping-interval"))
+    @Option(name: .go("ping-interval"), help: .env("How long a WebSocket peer may be silent before it is pinged (default 30s)", "ping-interval"))
     public var pingInterval: String?
+
+    @Option(name: .go("pong-timeout"), help: .env("How long a ping may go unanswered before the peer is closed with 1011 (default 10s)", "pong-timeout"))
+    public var pongTimeout: String?
 
     @Option(name: .go("publish-token"), help: .env("Bearer token that lets POST /<path> publish; without it publishing is refused (403)", "publish-token"))
     public var publishToken: String?
@@ -71,7 +74,7 @@ public struct ServiceFlags: ParsableArguments {
     public static let syntax = GoFlagSyntax(
         valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
-            "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "log-level",
+            "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
@@ -176,6 +179,12 @@ public struct ServiceFlags: ParsableArguments {
                 throw ValidationError("-ping-interval: '\(text)' is not a positive duration like 30s")
             }
             configuration.pingInterval = TimeAmount(value)
+        }
+        if let text = pongTimeout ?? env["pong-timeout"] {
+            guard let value = GoDuration.parse(text), value > .zero else {
+                throw ValidationError("-pong-timeout: '\(text)' is not a positive duration like 10s")
+            }
+            configuration.pongTimeout = TimeAmount(value)
         }
         if let text = buffer ?? env["buffer"] {
             guard let value = Int(text), value >= 0 else {

@@ -68,7 +68,7 @@ struct WSClient: AsyncParsableCommand {
     }
 
     static func describe(_ error: Error, url: WebSocketURL) -> String {
-        if let clientError = error as? WebSocketClientError { return clientError.description }
+        if let clientError = error as? WebSocketError { return clientError.description }
         return "\(url): \(error)"
     }
 }

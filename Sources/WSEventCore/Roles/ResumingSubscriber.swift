@@ -59,7 +59,7 @@ public struct ResumingSubscriber: Sendable {
     /// the connection ends.
     ///
     /// - Parameter start: where to resume the first connection; `nil` for live events only.
-    /// - Throws: the connect error when reconnecting is off, or a ``WebSocketClientError`` for a
+    /// - Throws: the connect error when reconnecting is off, or a ``WebSocketError`` for a
     ///   refused upgrade that is not worth retrying.
     public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
         var tracker = ResumeTracker(position: start)
@@ -76,7 +76,7 @@ public struct ResumingSubscriber: Sendable {
                 }
                 guard let ended else { return }
                 reason = ended
-            } catch let error as WebSocketClientError {
+            } catch let error as WebSocketError {
                 if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
                 if !reconnect { throw error }
                 reason = "\(error)"
@@ -107,7 +107,7 @@ public struct ResumingSubscriber: Sendable {
         )
         let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
         if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
-        let outcome: (stopped: Bool, code: String?) = try await connection.run { inbound, _ in
+        return try await connection.run { inbound, _ in
             for try await message in inbound {
                 let update: Update?
                 if speaksV1 {
@@ -115,12 +115,19 @@ public struct ResumingSubscriber: Sendable {
                 } else {
                     update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
                 }
-                if let update, try await onUpdate(update) == .stop { return (true, nil) }
+                if let update, try await onUpdate(update) == .stop { return nil }
             }
-            return (false, inbound.closeCode.map { String($0.code) })
+            return Self.ending(of: inbound)
         }
-        if outcome.stopped { return nil }
-        return outcome.code.map { "closed by the server with code \($0)" } ?? "connection lost"
+    }
+
+    /// Why a connection ended, in one line for the log: the server's close code and reason, or
+    /// why this side ended it ("the peer sent invalid UTF-8 in a text message (1007)").
+    static func ending(of inbound: WebSocketInboundMessages) -> String {
+        if let error = inbound.closeError { return error.description }
+        guard let code = inbound.closeCode else { return "connection lost" }
+        let reason = inbound.closeReason.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
+        return "closed by the server with code \(code.code)\(reason)"
     }
 
     /// One SSE response; the reason it ended, or `nil` when told to stop.

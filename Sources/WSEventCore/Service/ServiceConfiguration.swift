@@ -21,8 +21,10 @@ public struct ServiceConfiguration: Sendable {
     public var maxMessageSize: Int = 1 << 20
     /// Bytes a subscriber may have pending before it is closed as too slow (1013).
     public var maxPendingBytes: Int = 4 << 20
-    /// How often idle WebSocket peers are pinged.
+    /// How long a WebSocket peer may be silent before it is pinged.
     public var pingInterval: TimeAmount = .seconds(30)
+    /// How long a ping may go unanswered before the peer is closed (1011).
+    public var pongTimeout: TimeAmount = .seconds(10)
     /// How long a close handshake may take before the connection is dropped.
     public var closeTimeout: TimeAmount = .seconds(5)
     /// How long shutdown waits for subscribers to finish their close handshakes.
@@ -65,6 +67,11 @@ public struct ServiceConfiguration: Sendable {
 
     /// Settings for every WebSocket connection, served or consumed.
     public var webSocket: WebSocketConfiguration {
-        WebSocketConfiguration(maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: closeTimeout)
+        WebSocketConfiguration(
+            maxMessageSize: maxMessageSize,
+            pingInterval: pingInterval,
+            pongTimeout: pongTimeout,
+            closeTimeout: closeTimeout
+        )
     }
 }

@@ -6,7 +6,7 @@ import NIOPosix
 /// Subscribes to a stream over Server-Sent Events (what `wsclient --sse` uses).
 public enum SSEClient {
     /// Sends `GET` with `Accept: text/event-stream` and returns the parsed events as they come.
-    /// - Throws: ``WebSocketClientError`` for a status other than 200 or a failed connect.
+    /// - Throws: ``WebSocketError`` for a status other than 200 or a failed connect.
     public static func connect(
         to url: WebSocketURL,
         lastEventID: String?,
@@ -33,7 +33,7 @@ public enum SSEClient {
         do {
             channel = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            var wrapped = WebSocketClientError.connectFailed(error, url: url)
+            var wrapped = WebSocketError.connectFailed(error, url: url)
             wrapped.overHTTP = true
             opened.fail(wrapped)
             throw wrapped
@@ -93,7 +93,7 @@ final class SSEResponseHandler: ChannelInboundHandler {
             }
         case .end:
             if let refusal {
-                var error = WebSocketClientError(reason: .requestRefused(refusal.status, body: String(buffer: refusal.body)), url: url)
+                var error = WebSocketError(.requestRefused, url: url, refusedStatus: refusal.status, detail: String(buffer: refusal.body))
                 error.overHTTP = true
                 opened.fail(error)
                 continuation.finish(throwing: error)
@@ -105,7 +105,7 @@ final class SSEResponseHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        var error = WebSocketClientError(reason: .closedDuringHandshake, url: url)
+        var error = WebSocketError(.closedDuringHandshake, url: url)
         error.overHTTP = true
         opened.fail(error)
         continuation.finish()

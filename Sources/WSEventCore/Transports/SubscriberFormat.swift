@@ -69,7 +69,7 @@ enum SubscriberFormat {
     func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         switch self {
         case .webSocket:
-            context.writeAndFlush(NIOAny(WebSocketOutbound.close(code)), promise: nil)
+            context.writeAndFlush(NIOAny(WebSocketOutbound.close(code, reason: "")), promise: nil)
         case .sse where code == .tryAgainLater:
             context.close(promise: nil)
         case .sse:

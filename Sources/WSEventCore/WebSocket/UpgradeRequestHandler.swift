@@ -29,7 +29,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         let (url, upgraded) = (self.url, self.upgraded)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         timeout = context.eventLoop.scheduleTask(in: .seconds(30)) {
-            upgraded.fail(WebSocketClientError(reason: .handshakeTimedOut, url: url))
+            upgraded.fail(WebSocketError(.handshakeTimedOut, url: url))
             loopBound.value.close(promise: nil)
         }
         context.fireChannelActive()
@@ -50,15 +50,15 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         case .end:
             guard let refusal else { return }
-            let reason = WebSocketClientError.Reason.upgradeRefused(refusal.status, body: String(buffer: refusal.body))
-            upgraded.fail(WebSocketClientError(reason: reason, url: url))
+            let error = WebSocketError(.upgradeRefused, url: url, refusedStatus: refusal.status, detail: String(buffer: refusal.body))
+            upgraded.fail(error)
             context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
-        upgraded.fail(WebSocketClientError(reason: .closedDuringHandshake, url: url))
+        upgraded.fail(WebSocketError(.closedDuringHandshake, url: url))
         context.fireChannelInactive()
     }
 

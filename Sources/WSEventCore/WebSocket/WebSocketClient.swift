@@ -11,7 +11,7 @@ public enum WebSocketClient {
     ///   - subprotocols: offered in `Sec-WebSocket-Protocol`; the accepted one is
     ///     ``WebSocketConnection/subprotocol``.
     ///   - headers: extra request headers (`Authorization`, `Origin`, ...).
-    /// - Throws: ``WebSocketClientError`` when the server refuses the upgrade (with its status),
+    /// - Throws: ``WebSocketError`` when the server refuses the upgrade (with its status),
     ///   or the connect error (connection refused, ...).
     public static func connect(
         to url: WebSocketURL,
@@ -48,7 +48,7 @@ public enum WebSocketClient {
                                 )
                                 let accepted = response.headers.first(name: "Sec-WebSocket-Protocol")
                                 upgraded.succeed(
-                                    WebSocketConnection(channel: asyncChannel, subprotocol: accepted, target: url.target)
+                                    WebSocketConnection(channel: asyncChannel, configuration: configuration, subprotocol: accepted, target: url.target)
                                 )
                             }
                         }
@@ -63,7 +63,7 @@ public enum WebSocketClient {
         do {
             _ = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
-            let wrapped = WebSocketClientError.connectFailed(error, url: url)
+            let wrapped = WebSocketError.connectFailed(error, url: url)
             upgraded.fail(wrapped)
             throw wrapped
         }

@@ -4,19 +4,24 @@ import NIOCore
 public struct WebSocketConfiguration: Sendable {
     /// The largest message accepted, after reassembly; a larger one is closed with 1009.
     public var maxMessageSize: Int
-    /// How often an idle peer is pinged; a peer silent for twice this long is dropped.
-    /// `nil` turns keepalive off.
+    /// How long the peer may be silent before it is pinged. `nil` turns keepalive off.
     public var pingInterval: TimeAmount?
+    /// How long a ping may go unanswered (no pong, no frame at all) before the connection is
+    /// closed with 1011. A peer that answers is never dropped; a silent one goes at most
+    /// `pingInterval + pongTimeout` after it was last heard from.
+    public var pongTimeout: TimeAmount
     /// How long to wait for the peer's reply to our close frame before dropping the connection.
     public var closeTimeout: TimeAmount
 
     public init(
         maxMessageSize: Int = 1 << 20,
         pingInterval: TimeAmount? = .seconds(30),
+        pongTimeout: TimeAmount = .seconds(10),
         closeTimeout: TimeAmount = .seconds(5)
     ) {
         self.maxMessageSize = maxMessageSize
         self.pingInterval = pingInterval
+        self.pongTimeout = pongTimeout
         self.closeTimeout = closeTimeout
     }
 }

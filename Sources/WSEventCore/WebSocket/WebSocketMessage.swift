@@ -31,11 +31,19 @@ public struct WebSocketMessage: Sendable, Hashable {
     public var string: String { String(buffer: data) }
 }
 
-/// What the protocol handler passes up to the application: messages, then at most one close.
+/// How a connection ended, as the inbound messages report it.
+struct WebSocketEnding: Sendable {
+    /// The peer's close frame, if it sent one.
+    var peerClose: CloseFramePayload?
+    /// Why this side ended the connection, if it did: a protocol violation, an unanswered
+    /// ping, a lost connection.
+    var error: WebSocketError?
+}
+
+/// What the protocol handler passes up to the application: messages, then exactly one ending.
 enum WebSocketInbound: Sendable {
     case message(WebSocketMessage)
-    /// The peer sent a close frame with this code (`nil`: a close frame without a code).
-    case closed(WebSocketErrorCode?)
+    case closed(WebSocketEnding)
 }
 
 /// What the application asks the protocol handler to send.
@@ -44,6 +52,8 @@ enum WebSocketOutbound: Sendable {
     /// A complete frame, header included, encoded once by ``WebSocketFrameBytes`` and shared by
     /// many connections: it skips the frame encoder.
     case encodedFrame(ByteBuffer)
-    /// Start the close handshake with this code.
-    case close(WebSocketErrorCode)
+    /// Start the close handshake with this code and reason.
+    case close(WebSocketErrorCode, reason: String)
+    /// Send a ping; the promise succeeds when its pong arrives.
+    case ping(EventLoopPromise<Void>)
 }

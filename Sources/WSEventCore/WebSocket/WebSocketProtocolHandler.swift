@@ -5,30 +5,32 @@ import NIOWebSocket
 /// reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and does
 /// the close handshake both ways. The application sees ``WebSocketInbound`` and writes
 /// ``WebSocketOutbound``.
+///
+/// The decisions live in value types beside it: ``MessageAssembler`` (fragments, UTF-8, size),
+/// ``KeepaliveStateMachine`` (when to ping, when to give up) and ``CloseHandshake`` (which close
+/// frame, when the TCP connection goes). This class only performs what they decide, on the
+/// channel's event loop.
 final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketInbound
     typealias OutboundIn = WebSocketOutbound
     typealias OutboundOut = WebSocketFrame
 
-    private enum CloseState {
-        case open
-        /// We sent a close frame and wait for the peer's.
-        case closeSent
-        /// Both sides have sent close frames, or the connection is gone.
-        case closed
-    }
-
     private let isServer: Bool
     private let configuration: WebSocketConfiguration
     private var assembler: MessageAssembler
     private var keepalive: KeepaliveStateMachine?
-    private var closeState = CloseState.open
-    private var reportedClose = false
+    private var handshake = CloseHandshake()
+    /// How the connection ended, reported to the application once.
+    private var ending = WebSocketEnding()
+    private var reportedEnding = false
+    /// Pings the application sent and awaits, oldest first, by the payload they carry.
+    private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
+    private var lastPingID: UInt64 = 0
     /// The frame encoder's context: pre-encoded frames are written from there, so they skip it.
     private var encoderContext: ChannelHandlerContext?
-    private var keepaliveTask: RepeatedTask?
-    private var closeTimeoutTask: Scheduled<Void>?
+    private var keepaliveTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
 
     init(isServer: Bool, configuration: WebSocketConfiguration) {
         self.isServer = isServer
@@ -38,13 +40,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-        if let interval = configuration.pingInterval {
-            keepalive = KeepaliveStateMachine(interval: interval, now: .now())
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-                let (handler, context) = loopBound.value
-                handler.keepaliveTick(context: context)
-            }
+        if let pingInterval = configuration.pingInterval {
+            keepalive = KeepaliveStateMachine(
+                pingInterval: pingInterval,
+                pongTimeout: configuration.pongTimeout,
+                now: context.eventLoop.now
+            )
+            scheduleKeepalive(context: context)
         }
     }
 
@@ -54,8 +56,10 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimers()
-        closeState = .closed
-        reportClose(context: context, code: nil)
+        if ending.peerClose == nil, ending.error == nil { ending.error = .lost(nil) }
+        handshake.connectionClosed()
+        failPings()
+        reportEnding(context: context)
         context.fireChannelInactive()
     }
 
@@ -63,83 +67,104 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        keepalive?.heardFromPeer(at: .now())
+        keepalive?.heardFromPeer(at: context.eventLoop.now)
         // Clients must mask, servers must not; no extension is negotiated, so no RSV bits.
-        if (isServer && frame.maskKey == nil) || frame.rsv1 || frame.rsv2 || frame.rsv3 {
-            return startClose(context: context, code: .protocolError)
+        if isServer, frame.maskKey == nil {
+            return fail(context: context, .violation(.protocolError, "an unmasked frame"))
+        }
+        if !isServer, frame.maskKey != nil {
+            return fail(context: context, .violation(.protocolError, "a masked frame"))
+        }
+        if frame.rsv1 || frame.rsv2 || frame.rsv3 {
+            return fail(context: context, .violation(.protocolError, "a frame with reserved bits set"))
         }
         switch frame.opcode {
         case .ping:
-            guard closeState == .open else { return }
+            guard handshake.isOpen else { return }
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
-            break
+            receivedPong(frame.unmaskedData)
         case .connectionClose:
             receivedClose(context: context, frame: frame)
         case .text, .binary, .continuation:
-            guard closeState == .open else { return }
+            // After a close frame, data is neither sent nor delivered (RFC 6455 §5.5.1).
+            guard handshake.isOpen else { return }
             switch assembler.receive(opcode: frame.opcode, fin: frame.fin, data: frame.unmaskedData) {
             case .needMore:
                 break
             case .message(let message):
                 context.fireChannelRead(wrapInboundOut(.message(message)))
             case .fail(let code):
-                startClose(context: context, code: code)
+                fail(context: context, .violation(code, assemblerFailure(code)))
             }
         default:
-            startClose(context: context, code: .protocolError)
+            fail(context: context, .violation(.protocolError, "a frame with the reserved opcode \(frame.opcode)"))
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+        // Once closing, the application may have stopped reading (NIOAsyncChannel then holds
+        // reads back for good); keep reading ourselves, or the peer's close frame would never be
+        // seen and every close would wait out the timeout.
+        if !handshake.isOpen { context.read() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             // The server is shutting down: say so with 1001 and let the handshake finish.
-            startClose(context: context, code: .goingAway)
+            perform(handshake.close(CloseFramePayload(code: .goingAway)), context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let error = error as? NIOWebSocketError else {
-            context.fireErrorCaught(error)
-            context.close(promise: nil)
-            return
+        // Errors end the inbound messages with a reason instead of escaping to the application
+        // raw: the frame decoder's are the peer's violations, the rest a lost connection.
+        if let error = error as? NIOWebSocketError {
+            let violation: WebSocketError
+            switch error {
+            case .invalidFrameLength:
+                violation = .violation(.messageTooLarge, "a frame larger than the \(configuration.maxMessageSize)-byte limit")
+            case .fragmentedControlFrame:
+                violation = .violation(.protocolError, "a fragmented control frame")
+            case .multiByteControlFrameLength:
+                violation = .violation(.protocolError, "a control frame longer than 125 bytes")
+            }
+            return fail(context: context, violation)
         }
-        // The decoder cannot go on after an error: send the close frame, stop writing and let
-        // the peer close (or the timeout), so it can read our code before the socket goes.
-        let code: WebSocketErrorCode = error == .invalidFrameLength ? .messageTooLarge : .protocolError
-        startClose(context: context, code: code)
-        context.close(mode: .output, promise: nil)
+        if ending.error == nil, ending.peerClose == nil { ending.error = .lost(error) }
+        context.close(promise: nil)
     }
 
     private func receivedClose(context: ChannelHandlerContext, frame: WebSocketFrame) {
-        var data = frame.unmaskedData
-        let code = data.readWebSocketErrorCode()
-        reportClose(context: context, code: code)
-        switch closeState {
-        case .open:
-            // Echo the peer's code, as RFC 6455 section 5.5.1 suggests, then close.
-            closeState = .closed
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.write(webSocketErrorCode: code ?? .normalClosure)
-            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: makeMaskKey(), data: reply)
-            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { [context = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
-                context.value.close(promise: nil)
-            }
-        case .closeSent:
-            closeState = .closed
-            context.close(promise: nil)
-        case .closed:
-            break
+        let parsed = CloseFramePayload.parse(frame.unmaskedData)
+        switch parsed {
+        case .success(let payload): ending.peerClose = payload
+        case .failure(let violation): ending.error = ending.error ?? violation
         }
+        reportEnding(context: context)
+        perform(handshake.peerClosed(parsed), context: context)
     }
 
-    private func reportClose(context: ChannelHandlerContext, code: WebSocketErrorCode?) {
-        guard !reportedClose else { return }
-        reportedClose = true
-        context.fireChannelRead(wrapInboundOut(.closed(code)))
+    private func receivedPong(_ data: ByteBuffer) {
+        // An application ping carries its 8-byte id; a pong answers it and every earlier one
+        // (a peer may answer only the latest of several pings). Other pongs only show life.
+        guard data.readableBytes == 8, let id = data.getInteger(at: data.readerIndex, as: UInt64.self),
+            let index = pingsAwaitingPong.firstIndex(where: { $0.id == id })
+        else { return }
+        let answered = pingsAwaitingPong[...index]
+        pingsAwaitingPong.removeSubrange(...index)
+        for ping in answered { ping.promise.succeed() }
+    }
+
+    /// Tells the application how the connection ended; once.
+    private func reportEnding(context: ChannelHandlerContext) {
+        guard !reportedEnding else { return }
+        reportedEnding = true
+        context.fireChannelRead(wrapInboundOut(.closed(ending)))
     }
 
     // MARK: Outbound
@@ -147,59 +172,123 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .message(let message):
-            guard closeState == .open else {
-                promise?.fail(ChannelError.outputClosed)
-                return
-            }
+            guard handshake.isOpen else { return promise?.fail(WebSocketError.closed) ?? () }
             let opcode: WebSocketOpcode = message.kind == .text ? .text : .binary
             let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: makeMaskKey(), data: message.data)
             context.write(wrapOutboundOut(frame), promise: promise)
         case .encodedFrame(let bytes):
-            guard closeState == .open, let encoderContext else {
-                promise?.fail(ChannelError.outputClosed)
-                return
-            }
+            guard handshake.isOpen, let encoderContext else { return promise?.fail(WebSocketError.closed) ?? () }
             encoderContext.write(NIOAny(IOData.byteBuffer(bytes)), promise: promise)
-        case .close(let code):
-            startClose(context: context, code: code)
+        case .close(let code, let reason):
+            perform(handshake.close(CloseFramePayload(code: code, reason: reason)), context: context)
             promise?.succeed()
+        case .ping(let pong):
+            guard handshake.isOpen else { return pong.fail(WebSocketError.closed) }
+            lastPingID += 1
+            pingsAwaitingPong.append((lastPingID, pong))
+            var data = context.channel.allocator.buffer(capacity: 8)
+            data.writeInteger(lastPingID)
+            let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: data)
+            context.write(wrapOutboundOut(ping), promise: promise)
         }
     }
 
-    /// Sends our close frame once and waits a bounded time for the peer's.
-    private func startClose(context: ChannelHandlerContext, code: WebSocketErrorCode) {
-        guard closeState == .open else { return }
-        closeState = .closeSent
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
+    // MARK: Closing
+
+    /// Fails the connection (RFC 6455 §7.1.7): tells the application why, sends the close code
+    /// and drops the connection without waiting for a peer that broke the rules.
+    private func fail(context: ChannelHandlerContext, _ error: WebSocketError) {
+        if ending.error == nil { ending.error = error }
+        reportEnding(context: context)
+        let payload = CloseFramePayload(code: error.closeCode ?? .protocolError, reason: error.detail)
+        perform(handshake.fail(payload), context: context)
+    }
+
+    private func perform(_ action: CloseHandshake.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .sendClose(let payload):
+            sendCloseFrame(payload, context: context)
+            scheduleCloseTimeout(context: context)
+            context.read()
+        case .answerClose(let payload):
+            sendCloseFrame(payload, context: context)
+            perform(.disconnect, context: context)
+        case .sendCloseAndDisconnect(let payload):
+            // The write goes to the socket now if it can; a peer that does not read loses it.
+            sendCloseFrame(payload, context: context)
+            context.close(promise: nil)
+        case .disconnect where isServer:
+            context.close(promise: nil)
+        case .disconnect:
+            // A client lets the server close the TCP connection first, within the timeout.
+            scheduleCloseTimeout(context: context)
+            context.read()
+        case .drop:
+            context.close(promise: nil)
+        }
+        if !handshake.isOpen { failPings() }
+    }
+
+    private func sendCloseFrame(_ payload: CloseFramePayload, context: ChannelHandlerContext) {
+        let data = payload.encoded(allocator: context.channel.allocator)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: makeMaskKey(), data: data)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    private func scheduleCloseTimeout(context: ChannelHandlerContext) {
+        guard closeTimer == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeTimeoutTask = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
+        closeTimer = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
             loopBound.value.close(promise: nil)
         }
     }
 
+    private func failPings() {
+        let pings = pingsAwaitingPong
+        pingsAwaitingPong = []
+        for ping in pings { ping.promise.fail(WebSocketError.closed) }
+    }
+
+    // MARK: Keepalive
+
+    private func scheduleKeepalive(context: ChannelHandlerContext) {
+        guard let keepalive else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        keepaliveTimer = context.eventLoop.scheduleTask(deadline: keepalive.nextDeadline) {
+            let (handler, context) = loopBound.value
+            handler.keepaliveTick(context: context)
+        }
+    }
+
     private func keepaliveTick(context: ChannelHandlerContext) {
-        guard let keepalive, closeState == .open else { return }
-        switch keepalive.tick(at: .now()) {
+        guard handshake.isOpen, keepalive != nil else { return }
+        switch keepalive!.tick(at: context.eventLoop.now) {
         case .none:
             break
         case .sendPing:
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: ByteBuffer())
             context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
         case .closeConnection:
-            // The peer stopped answering: nothing would read a close frame, so just drop it.
-            closeState = .closed
-            context.close(promise: nil)
+            return fail(context: context, .pongTimedOut)
         }
+        scheduleKeepalive(context: context)
     }
 
     private func cancelTimers() {
-        keepaliveTask?.cancel()
-        keepaliveTask = nil
-        closeTimeoutTask?.cancel()
-        closeTimeoutTask = nil
+        keepaliveTimer?.cancel()
+        keepaliveTimer = nil
+        closeTimer?.cancel()
+        closeTimer = nil
+    }
+
+    private func assemblerFailure(_ code: WebSocketErrorCode) -> String {
+        switch code {
+        case .messageTooLarge: "a message larger than the \(configuration.maxMessageSize)-byte limit"
+        case .dataInconsistentWithMessage: "invalid UTF-8 in a text message"
+        default: "a fragment out of order"
+        }
     }
 
     private func makeMaskKey() -> WebSocketMaskingKey? {

@@ -1,7 +1,19 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+
+/// Whether a ``WebSocketServer`` upgrades a request, decided before the `101`.
+public enum WebSocketUpgradeDecision: Sendable {
+    /// Upgrade, adding these headers to the `101` response.
+    case accept(headers: HTTPHeaders)
+    /// Answer with this status (404, 403, ...) and one line saying why; no upgrade.
+    case refuse(HTTPResponseStatus, reason: String)
+
+    /// Upgrade with no extra headers.
+    public static let accept = WebSocketUpgradeDecision.accept(headers: [:])
+}
 
 /// A WebSocket server for any application: every upgraded connection is handed to `handler`.
 ///
@@ -13,32 +25,45 @@ import NIOWebSocket
 /// }
 /// try await server.run()
 /// ```
+///
+/// A connection whose handler returns is closed with 1000 (1011 if it threw), after a close
+/// handshake bounded by the configuration's close timeout.
 public final class WebSocketServer: Sendable {
     public typealias Handler = @Sendable (WebSocketConnection) async throws -> Void
+    /// Decides on each upgrade request (path, headers, ...) before it is upgraded.
+    public typealias ShouldUpgrade = @Sendable (HTTPRequestHead) -> WebSocketUpgradeDecision
 
     private let serverChannel: Channel
     private let connections: AsyncStream<WebSocketConnection>
     private let handler: Handler
+    private let logger: Logger
 
     /// The port the server listens on (useful after binding port 0).
     public var port: Int { serverChannel.localAddress?.port ?? 0 }
 
-    private init(serverChannel: Channel, connections: AsyncStream<WebSocketConnection>, handler: @escaping Handler) {
+    private init(serverChannel: Channel, connections: AsyncStream<WebSocketConnection>, handler: @escaping Handler, logger: Logger) {
         self.serverChannel = serverChannel
         self.connections = connections
         self.handler = handler
+        self.logger = logger
     }
 
     /// Listens on `host:port`. Plain HTTP requests get `426 Upgrade Required`.
     ///
-    /// - Parameter subprotocols: the subprotocols this server speaks; of those a client offers,
-    ///   the first it lists that is here is accepted (``WebSocketConnection/subprotocol``).
+    /// - Parameters:
+    ///   - subprotocols: the subprotocols this server speaks; of those a client offers, the
+    ///     first it lists that is here is accepted (``WebSocketConnection/subprotocol``).
+    ///   - logger: where errors thrown by `handler` are logged.
+    ///   - shouldUpgrade: refuses requests before the upgrade (a wrong path, a missing token);
+    ///     by default every WebSocket request is upgraded.
     public static func bind(
         host: String,
         port: Int,
         subprotocols: [String] = [],
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "WebSocketServer"),
+        shouldUpgrade: @escaping ShouldUpgrade = { _ in .accept },
         handler: @escaping Handler
     ) async throws -> WebSocketServer {
         let (connections, continuation) = AsyncStream.makeStream(of: WebSocketConnection.self)
@@ -49,9 +74,11 @@ public final class WebSocketServer: Sendable {
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: configuration,
-                        httpHandler: UpgradeRequiredResponder(),
+                        httpHandler: UpgradeRequiredResponder(shouldUpgrade: shouldUpgrade),
                         shouldUpgrade: { channel, head in
-                            var headers = HTTPHeaders()
+                            guard case .accept(var headers) = shouldUpgrade(head) else {
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
                             let offered = WebSocketServerPipeline.offeredSubprotocols(head.headers)
                             if let chosen = WebSocketServerPipeline.choose(from: offered, supported: subprotocols) {
                                 headers.add(name: "Sec-WebSocket-Protocol", value: chosen)
@@ -67,7 +94,12 @@ public final class WebSocketServer: Sendable {
                                 supported: subprotocols
                             )
                             continuation.yield(
-                                WebSocketConnection(channel: asyncChannel, subprotocol: subprotocol, target: head.uri)
+                                WebSocketConnection(
+                                    channel: asyncChannel,
+                                    configuration: configuration,
+                                    subprotocol: subprotocol,
+                                    target: head.uri
+                                )
                             )
                         }
                     )
@@ -76,7 +108,7 @@ public final class WebSocketServer: Sendable {
             .bind(host: host, port: port)
             .get()
         channel.closeFuture.whenComplete { _ in continuation.finish() }
-        return WebSocketServer(serverChannel: channel, connections: connections, handler: handler)
+        return WebSocketServer(serverChannel: channel, connections: connections, handler: handler, logger: logger)
     }
 
     /// Serves connections until the task is cancelled, then stops listening.
@@ -84,28 +116,61 @@ public final class WebSocketServer: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await connection in connections {
-                    group.addTask { try? await self.handler(connection) }
+                    group.addTask { await self.serve(connection) }
                 }
             }
         } onCancel: {
             serverChannel.close(promise: nil)
         }
     }
+
+    private func serve(_ connection: WebSocketConnection) async {
+        do {
+            try await handler(connection)
+            await connection.closeIfOpen(code: .normalClosure)
+        } catch {
+            if !(error is CancellationError) {
+                logger.error("WebSocket handler failed", metadata: ["target": "\(connection.target)", "error": "\(error)"])
+            }
+            await connection.closeIfOpen(code: error is CancellationError ? .goingAway : .unexpectedServerError)
+        }
+    }
 }
 
-/// Answers every plain HTTP request on a WebSocket-only server with 426.
+/// Answers every request that is not upgraded on a WebSocket-only server: the refusal of
+/// ``WebSocketServer/ShouldUpgrade``, `400` for a WebSocket request with bad headers, `426` for
+/// plain HTTP.
 final class UpgradeRequiredResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let shouldUpgrade: WebSocketServer.ShouldUpgrade
+
+    init(shouldUpgrade: @escaping WebSocketServer.ShouldUpgrade) {
+        self.shouldUpgrade = shouldUpgrade
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
+        let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        let status: HTTPResponseStatus
+        var headers: HTTPHeaders = [:]
+        let body: String
+        switch (isUpgrade, shouldUpgrade(head)) {
+        case (true, .refuse(let refusal, let reason)):
+            (status, body) = (refusal, reason + "\n")
+        case (true, .accept):
+            (status, body) = (.badRequest, "invalid WebSocket upgrade request\n")
+        case (false, _):
+            headers = ["Upgrade": "websocket"]
+            (status, body) = (.upgradeRequired, "this is a WebSocket endpoint: connect with a WebSocket client\n")
+        }
         HTTPResponseWriter.write(
             context: context,
             version: head.version,
-            status: .upgradeRequired,
-            headers: ["Upgrade": "websocket"],
-            body: "this is a WebSocket endpoint: connect with a WebSocket client\n",
+            status: status,
+            headers: headers,
+            body: body,
             keepAlive: false
         )
     }

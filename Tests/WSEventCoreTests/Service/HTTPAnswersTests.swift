@@ -57,7 +57,7 @@ import Testing
             do {
                 _ = try await WebSocketClient.connect(to: url)
                 Issue.record("connected to a missing stream")
-            } catch let error as WebSocketClientError {
+            } catch let error as WebSocketError {
                 #expect(error.refusedStatus == .notFound)
                 #expect(error.description.contains("404 Not Found"))
             }
