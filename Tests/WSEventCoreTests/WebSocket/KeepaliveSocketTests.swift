@@ -1,0 +1,65 @@
+import NIOCore
+import TestSupport
+import Testing
+import WSEventCore
+
+/// Keepalive on real sockets, with short intervals: a peer that answers stays, a silent one goes.
+@Suite struct KeepaliveSocketTests {
+    @Test func aRawPeerThatAnswersStaysAndIsClosedWith1011OnceItStops() async throws {
+        try await withEventServer({
+            $0.pingInterval = .milliseconds(50)
+            $0.pongTimeout = .milliseconds(500)
+        }) { server in
+            let socket = try RawSocket(port: server.port, receiveTimeout: 20)
+            let (head, rest) = try await socket.upgrade("/events")
+            #expect(head.hasPrefix("HTTP/1.1 101"))
+            var bytes = rest
+            var handled = 0
+            var pings = 0
+            var closeCodes: [UInt16] = []
+            // Answer 20 pings at once; then stop answering and read until the server hangs up.
+            while true {
+                let frames = RawFrame.parseAll(bytes)
+                for frame in frames[handled...] {
+                    if frame.opcode == 0x9 {
+                        pings += 1
+                        if pings <= 20 { try await socket.sendFrame(opcode: 0xA, payload: frame.payload) }
+                    }
+                    if let code = frame.closeCode { closeCodes.append(code) }
+                }
+                handled = frames.count
+                let chunk = try await socket.receive()
+                if chunk.isEmpty { break }
+                bytes += chunk
+            }
+            #expect(pings == 21)
+            #expect(closeCodes == [1011])
+        }
+    }
+
+    @Test func libraryClientAndServerPingingEachOtherStayConnected() async throws {
+        let configuration = WebSocketConfiguration(pingInterval: .milliseconds(20), pongTimeout: .milliseconds(500))
+        let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0, configuration: configuration) { connection in
+            try await connection.run { inbound, outbound in
+                for try await message in inbound { try await outbound.send(message) }
+            }
+        }
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        let url = WebSocketURL(host: "127.0.0.1", port: server.port, path: "/echo")
+        let connection = try await WebSocketClient.connect(to: url, configuration: configuration)
+        let outcome = try await withTimeout(20, "quiet connection") {
+            try await connection.run { inbound, outbound in
+                // Quiet for 50 ping intervals of both sides, then prove the connection is alive.
+                try await Task.sleep(for: .seconds(1))
+                try await outbound.ping()
+                try await outbound.send(text: "still here")
+                var iterator = inbound.makeAsyncIterator()
+                let echo = try await iterator.next()
+                return (echo?.string, inbound.closeError)
+            }
+        }
+        #expect(outcome.0 == "still here")
+        #expect(outcome.1 == nil)
+    }
+}
