@@ -67,6 +67,14 @@ import WSEventCore
         #expect(configuration.logLevel == .debug)
     }
 
+    @Test func pongTimeoutComesFromTheFlagOrTheEnvironment() throws {
+        #expect(try configuration([]).pongTimeout == .seconds(10))
+        #expect(try configuration(["-pong-timeout", "3s"]).pongTimeout == .seconds(3))
+        #expect(try configuration([], env: ["WSEVENT_PONG_TIMEOUT": "250ms"]).pongTimeout == .milliseconds(250))
+        #expect(try configuration(["-pong-timeout=4s"], env: ["WSEVENT_PONG_TIMEOUT": "1s"]).webSocket.pongTimeout == .seconds(4))
+        #expect(throws: (any Error).self) { try configuration(["-pong-timeout", "0s"]) }
+    }
+
     @Test func environmentFillsWhatFlagsLeaveOut() throws {
         let env = [
             "WSEVENT_SERVE_ADDRESS": "127.0.0.1:1234", "SERVE_PATH": "seed-path", "WSEVENT_INTERVAL": "1s",

@@ -44,6 +44,43 @@ import WSEventCore
         #expect(frames.first.map { String(decoding: $0.payload, as: UTF8.self) } == "fragmented")
     }
 
+    /// The README's echo client, against a server that sends two messages, reads their echoes
+    /// and closes.
+    @Test func echoClientEchoesUntilTheServerCloses() async throws {
+        let echoes = AsyncStream.makeStream(of: WebSocketMessage.self)
+        let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0) { connection in
+            try await connection.run { inbound, outbound in
+                try await outbound.send(text: "one")
+                try await outbound.send(binary: ByteBuffer(bytes: [1, 2, 3]))
+                var iterator = inbound.makeAsyncIterator()
+                for _ in 0..<2 { if let echo = try await iterator.next() { echoes.continuation.yield(echo) } }
+                echoes.continuation.finish()
+                try await outbound.close(.normalClosure, reason: "thanks")
+            }
+        }
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        let port = server.port
+        try await withTimeout(20, "echo client") {
+            // README client: begin
+            let url = WebSocketURL(host: "127.0.0.1", port: port, path: "/echo")
+            let connection = try await WebSocketClient.connect(
+                to: url,
+                configuration: WebSocketConfiguration(maxMessageSize: 32 << 20)
+            )
+            try await connection.run { inbound, outbound in
+                for try await message in inbound {
+                    try await outbound.send(message)
+                }
+                print("closed:", inbound.closeCode?.code ?? 1005, inbound.closeReason ?? "", inbound.closeError?.description ?? "")
+            }
+            // README client: end
+        }
+        var received: [WebSocketMessage] = []
+        for await echo in echoes.stream { received.append(echo) }
+        #expect(received == [.text("one"), .binary(ByteBuffer(bytes: [1, 2, 3]))])
+    }
+
     @Test func plainHTTPGets426() async throws {
         let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0) { _ in }
         let running = Task { try await server.run() }
