@@ -8,7 +8,7 @@ struct PublishRequest {
     /// CORS headers for the response.
     var headers: HTTPHeaders
 
-    /// Checks origin, token, stream and declared size; creates the stream if allowed.
+    /// Checks origin, query, token, stream and declared size; creates the stream if allowed.
     static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<PublishRequest, Refusal> {
         let target = RequestTarget(head.uri)
         let configuration = context.configuration
@@ -17,6 +17,9 @@ struct PublishRequest {
         case .success(let headers): corsHeaders = headers
         case .failure(let refusal): return .failure(refusal)
         }
+        // A publish reads no parameter today, but one that does not decode is refused here as
+        // in a subscribe, so that no parameter added later can be silently dropped.
+        if let malformed = target.malformed { return .failure(.malformed(malformed)) }
         guard let token = configuration.publishToken else {
             return .failure(
                 Refusal(
