@@ -62,6 +62,10 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func route(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        if head.method == .CONNECT {
+            state = .ignoringBody
+            return ConnectRefusal.answer(channelContext)
+        }
         let path = RequestTarget(head.uri).path
         if head.method == .OPTIONS {
             return preflight(head, channelContext: channelContext)

@@ -50,6 +50,23 @@ import Testing
         }
     }
 
+    @Test func connectGetsAFramed405AndTheConnectionCloses() async throws {
+        try await withEventServer { server in
+            for target in ["example.com:443", "/events"] {
+                let socket = try RawSocket(port: server.port, receiveTimeout: 20)
+                try await socket.send("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+                let answer = try await HTTPExchange.receive(on: socket)
+                #expect(answer.status == 405)
+                #expect(answer.header("Allow") == "GET, POST, OPTIONS")
+                #expect(answer.header("Content-Length") == String(answer.body.utf8.count))
+                #expect(answer.body.hasPrefix("CONNECT is not allowed"))
+                // Then end of stream, not a connection left open.
+                #expect(try await socket.receive().isEmpty)
+            }
+            #expect(try await HTTPExchange.send(port: server.port, "GET", "/healthz").status == 200)
+        }
+    }
+
     @Test func plainGetSaysHowToSubscribe() async throws {
         try await withEventServer { server in
             let socket = try RawSocket(port: server.port)
