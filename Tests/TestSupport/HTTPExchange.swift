@@ -26,6 +26,23 @@ public struct HTTPExchange: Sendable {
         return parse(head: head, body: rest + remaining)
     }
 
+    /// Reads one response framed by `Content-Length` (none means an empty body) off a socket
+    /// that stays open, e.g. one answer among several on a kept-alive connection. `leftover`
+    /// are bytes already read past the previous response.
+    public static func receive(on socket: RawSocket, after leftover: [UInt8] = []) async throws -> HTTPExchange {
+        let (head, rest) = try await socket.receiveHTTPHead(after: leftover)
+        var answer = parse(head: head, body: [])
+        let length = answer.header("Content-Length").flatMap { Int($0) } ?? 0
+        var body = rest
+        while body.count < length {
+            let chunk = try await socket.receive()
+            guard !chunk.isEmpty else { break }
+            body += chunk
+        }
+        answer.body = String(decoding: body.prefix(length), as: UTF8.self)
+        return answer
+    }
+
     static func parse(head: String, body: [UInt8]) -> HTTPExchange {
         var lines = head.split(separator: "\r\n")
         let statusLine = lines.isEmpty ? "" : lines.removeFirst()

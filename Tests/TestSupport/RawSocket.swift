@@ -77,8 +77,9 @@ public final class RawSocket: @unchecked Sendable {
         }) ?? []
     }
 
-    public func receiveHTTPHead() async throws -> (head: String, rest: [UInt8]) {
-        try await offPool { try self.blockingReceiveHTTPHead() }
+    /// Reads an HTTP response head; `initial` are bytes already read (the start of this head).
+    public func receiveHTTPHead(after initial: [UInt8] = []) async throws -> (head: String, rest: [UInt8]) {
+        try await offPool { try self.blockingReceiveHTTPHead(after: initial) }
     }
 
     public func upgrade(_ target: String, protocols: [String] = [], extraHeaders: String = "") async throws -> (head: String, rest: [UInt8]) {
@@ -126,8 +127,8 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Reads an HTTP response head; returns it and any bytes after it.
-    private func blockingReceiveHTTPHead() throws -> (head: String, rest: [UInt8]) {
-        var bytes: [UInt8] = []
+    private func blockingReceiveHTTPHead(after initial: [UInt8] = []) throws -> (head: String, rest: [UInt8]) {
+        var bytes = initial
         let marker: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             if let end = bytes.firstRange(of: marker) {

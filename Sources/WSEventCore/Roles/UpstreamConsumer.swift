@@ -66,8 +66,8 @@ public struct UpstreamConsumer: Sendable {
                 down = false
                 links?.set(.connected, for: url)
                 if !speaksV1, mode == .mirror { stream.becomeOrigin() }
-            case .hello(let epoch, _):
-                if mode == .mirror { stream.adoptUpstreamEpoch(epoch) }
+            case .hello(let epoch, let lastID):
+                if mode == .mirror { stream.adoptUpstreamEpoch(epoch, lastID: lastID) }
             case .event(let id, let kind, let payload):
                 if mode == .mirror, let id {
                     stream.mirror(Event(id: id, kind: kind, payload: payload))

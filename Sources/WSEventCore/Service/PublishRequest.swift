@@ -7,8 +7,11 @@ struct PublishRequest {
     var kind: EventKind
     /// CORS headers for the response.
     var headers: HTTPHeaders
+    /// The client sent `Expect: 100-continue` and waits for `100 Continue` before the body.
+    var expectsContinue: Bool
 
-    /// Checks origin, token, stream and declared size; creates the stream if allowed.
+    /// Checks origin, query, token, stream, declared size and `Expect`; creates the stream if
+    /// allowed.
     static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<PublishRequest, Refusal> {
         let target = RequestTarget(head.uri)
         let configuration = context.configuration
@@ -17,6 +20,9 @@ struct PublishRequest {
         case .success(let headers): corsHeaders = headers
         case .failure(let refusal): return .failure(refusal)
         }
+        // A publish reads no parameter today, but one that does not decode is refused here as
+        // in a subscribe, so that no parameter added later can be silently dropped.
+        if let malformed = target.malformed { return .failure(.malformed(malformed)) }
         guard let token = configuration.publishToken else {
             return .failure(
                 Refusal(
@@ -45,9 +51,26 @@ struct PublishRequest {
         if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > configuration.maxMessageSize {
             return .failure(tooLarge(configuration.maxMessageSize))
         }
+        // Last, so that a client waiting for `100 Continue` hears any other refusal first.
+        let expectsContinue: Bool
+        switch expectation(head) {
+        case .success(let expects): expectsContinue = expects
+        case .failure(let refusal): return .failure(refusal)
+        }
         let contentType = head.headers.first(name: "Content-Type")?.lowercased() ?? ""
         let kind: EventKind = contentType.hasPrefix("text/") ? .text : .binary
-        return .success(PublishRequest(stream: stream, kind: kind, headers: corsHeaders))
+        return .success(PublishRequest(stream: stream, kind: kind, headers: corsHeaders, expectsContinue: expectsContinue))
+    }
+
+    /// Whether the request expects `100 Continue`; `417` for an expectation we cannot meet
+    /// (RFC 9110 §10.1.1). An HTTP/1.0 request's `Expect` is ignored, as that RFC asks: such a
+    /// client does not know `100 Continue`.
+    private static func expectation(_ head: HTTPRequestHead) -> Result<Bool, Refusal> {
+        guard head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1) else { return .success(false) }
+        let expected = head.headers[canonicalForm: "expect"]
+        guard !expected.isEmpty else { return .success(false) }
+        guard let other = expected.first(where: { $0.lowercased() != "100-continue" }) else { return .success(true) }
+        return .failure(Refusal(status: .expectationFailed, message: "Expect: \(other) cannot be met: only 100-continue is supported"))
     }
 
     static func tooLarge(_ limit: Int) -> Refusal {

@@ -1,48 +1,54 @@
 /// A request's path and decoded query parameters.
+///
+/// A parameter that cannot be decoded is not dropped: serving the request as if it were absent
+/// would, for `since` or `last_event_id`, skip events without a gap. It is kept in
+/// ``malformed`` so the request can be refused with its name and value.
 public struct RequestTarget: Sendable, Hashable {
     public var path: String
+    /// The parameters whose name and value decoded.
     public var query: [String: String]
+    /// The first parameter that did not decode, if any.
+    public var malformed: MalformedParameter?
 
     public init(_ uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        path = RequestTarget.percentDecoded(parts[0]) ?? String(parts[0])
+        // A path that does not decode is looked up as sent, and so names no stream.
+        path = (try? PercentDecoding.decode(parts[0]).get()) ?? String(parts[0])
         query = [:]
-        if parts.count == 2 {
-            for pair in parts[1].split(separator: "&") {
-                let nameValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let name = RequestTarget.percentDecoded(nameValue[0]) else { continue }
-                let value = nameValue.count == 2 ? RequestTarget.percentDecoded(nameValue[1]) ?? "" : ""
+        malformed = nil
+        guard parts.count == 2 else { return }
+        for pair in parts[1].split(separator: "&") {
+            let nameValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let rawValue = nameValue.count == 2 ? nameValue[1] : ""
+            switch (PercentDecoding.decode(nameValue[0]), PercentDecoding.decode(rawValue)) {
+            case (.success(let name), .success(let value)):
                 query[name] = value
+            case (.failure(let flaw), _):
+                malformed = malformed ?? MalformedParameter(name: String(nameValue[0]), value: nil, flaw: flaw)
+            case (.success(let name), .failure(let flaw)):
+                malformed = malformed ?? MalformedParameter(name: name, value: String(rawValue), flaw: flaw)
             }
         }
     }
+}
 
-    /// Decodes `%XX` and `+`; `nil` for malformed escapes or invalid UTF-8.
-    static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    return nil
-                }
-                bytes.append(high << 4 | low)
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            default:
-                bytes.append(byte)
+/// A query parameter whose name or value has a malformed `%`-escape, or decodes to bytes that
+/// are not UTF-8.
+public struct MalformedParameter: Sendable, Hashable, CustomStringConvertible {
+    /// The decoded name; the name as sent when the name itself is at fault.
+    public var name: String
+    /// The value as sent; `nil` when the name is at fault.
+    public var value: String?
+    var flaw: PercentDecoding.Flaw
+
+    /// One line for a `400` answer, quoting what was sent.
+    public var description: String {
+        let problem =
+            switch flaw {
+            case .malformedEscape: "has a malformed %-escape"
+            case .notUTF8: "is not UTF-8 once %-decoded"
             }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        guard let value else { return "query parameter name '\(name)' \(problem)" }
+        return "query parameter '\(name)' \(problem): '\(value)'"
     }
 }

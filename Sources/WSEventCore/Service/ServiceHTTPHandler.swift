@@ -62,6 +62,10 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func route(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        if head.method == .CONNECT {
+            state = .ignoringBody
+            return ConnectRefusal.answer(channelContext)
+        }
         let path = RequestTarget(head.uri).path
         if head.method == .OPTIONS {
             return preflight(head, channelContext: channelContext)
@@ -86,6 +90,13 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch PublishRequest.check(head, context: context) {
         case .success(let request):
             state = .publishing(request, head, channelContext.channel.allocator.buffer(capacity: 0))
+            if request.expectsContinue {
+                // Only now, with every check passed: the client sends the body after this (curl
+                // otherwise waits a second for it). An informational head has no end part; the
+                // final answer follows once the body is read.
+                let proceed = HTTPResponseHead(version: head.version, status: .continue)
+                channelContext.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
+            }
         case .failure(let refusal):
             // The body is not read: close after answering unless there is none.
             let bodyless = head.headers.first(name: "Content-Length") == "0"

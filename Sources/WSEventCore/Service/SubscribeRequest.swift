@@ -9,6 +9,11 @@ struct Refusal: Error {
     static func unauthorized(_ message: String) -> Refusal {
         Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"])
     }
+
+    /// A query that did not decode: refused rather than read as if the parameter were absent.
+    static func malformed(_ parameter: MalformedParameter) -> Refusal {
+        Refusal(status: .badRequest, message: parameter.description)
+    }
 }
 
 /// What the request handlers need to decide: the streams and the server's settings.
@@ -45,7 +50,7 @@ struct SubscribeRequest {
         head.headers[canonicalForm: "accept"].contains { $0.lowercased().hasPrefix("text/event-stream") }
     }
 
-    /// Checks path, method, origin, token, readiness and the resume parameters.
+    /// Checks path, method, origin, query, token, readiness and the resume parameters.
     static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<SubscribeRequest, Refusal> {
         let target = RequestTarget(head.uri)
         guard let stream = context.registry.stream(at: target.path) else {
@@ -65,6 +70,8 @@ struct SubscribeRequest {
         case .success(let headers): corsHeaders = headers
         case .failure(let refusal): return .failure(refusal)
         }
+        // Before the token: a `token` that does not decode is a bad request, not a wrong token.
+        if let malformed = target.malformed { return .failure(.malformed(malformed)) }
         if let token = context.configuration.subscribeToken {
             let presented = BearerToken.parse(authorization: head.headers.first(name: "Authorization")) ?? target.query["token"]
             guard BearerToken.matches(presented, token) else {

@@ -40,6 +40,9 @@ public final class EventStream: Sendable {
     private struct State {
         var epoch: Epoch
         var lastID: UInt64 = 0
+        /// A mirror's knowledge of its upstream: the highest id the upstream announced in this
+        /// epoch (its `hello`) or sent since. Bounds how far ahead a subscriber may wait.
+        var upstreamLastID: UInt64 = 0
         var source: Source
         var buffer: ReplayBuffer<EncodedEvent>
         var shards: [LoopShard] = []
@@ -103,19 +106,27 @@ public final class EventStream: Sendable {
     public func mirror(_ event: Event) {
         state.withLockedValue { state in
             guard state.source == .mirror, event.id > state.lastID else { return }
+            state.upstreamLastID = max(state.upstreamLastID, event.id)
             append(event, to: &state)
         }
     }
 
-    /// The upstream said `hello <epoch> ...`: mirror it. A different epoch than the one mirrored
-    /// so far means the origin restarted: the buffer is dropped and subscribers are told.
-    public func adoptUpstreamEpoch(_ epoch: Epoch) {
+    /// The upstream said `hello <epoch> <last-id>`: mirror it. A different epoch than the one
+    /// mirrored so far means the origin restarted: the buffer is dropped and subscribers are
+    /// told. `lastID` is remembered as the upstream's known position in the epoch.
+    public func adoptUpstreamEpoch(_ epoch: Epoch, lastID: UInt64) {
         state.withLockedValue { state in
-            if state.source == .mirror, state.epoch == epoch { return }
+            if state.source == .mirror, state.epoch == epoch {
+                // A reconnect in the same epoch; the upstream (itself a relay, perhaps
+                // refilling) may announce less than we knew, but ids known once stay known.
+                state.upstreamLastID = max(state.upstreamLastID, lastID)
+                return
+            }
             let hadSubscribers = state.source != .awaitingUpstream
             state.source = .mirror
             state.epoch = epoch
             state.lastID = 0
+            state.upstreamLastID = lastID
             state.buffer.removeAll()
             if hadSubscribers {
                 for shard in state.shards { shard.enqueue(.restart(epoch)) }
@@ -176,7 +187,7 @@ public final class EventStream: Sendable {
                 epoch: state.epoch,
                 lastID: state.lastID,
                 buffer: state.buffer,
-                mayBeAhead: state.source == .mirror
+                upstreamLastID: state.source == .mirror ? state.upstreamLastID : nil
             )
             return Subscription(epoch: state.epoch, lastID: state.lastID, plan: plan)
         }

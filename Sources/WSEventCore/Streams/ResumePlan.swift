@@ -28,24 +28,24 @@ public struct ResumePlan<Element: Sendable>: Sendable {
 
     /// - Parameters:
     ///   - resume: `nil` for a subscriber that wants live events only.
-    ///   - mayBeAhead: a relay still refilling from its upstream can be behind a subscriber in
-    ///     the same epoch; the subscriber then waits for ids past its `since`. An origin never is.
+    ///   - upstreamLastID: for a relay mirroring an upstream, the highest id the upstream is
+    ///     known to have in this epoch (its `hello`, or a later event); `nil` at an origin.
     public init(
         resume: ResumePoint?,
         epoch: Epoch,
         lastID: UInt64,
         buffer: ReplayBuffer<Element>,
-        mayBeAhead: Bool = false
+        upstreamLastID: UInt64? = nil
     ) {
         guard let resume else {
             self.items = []
             self.position = lastID
             return
         }
-        // Another epoch's ids mean nothing here; nor does an id past an origin's last one (a
-        // client of an earlier life that lost its epoch). Replay all we have, after saying so.
+        // Another epoch's ids mean nothing here; nor does an id we cannot expect to reach.
+        // Replay all we have, after saying so.
         let otherEpoch = resume.epoch.map { $0 != epoch } ?? false
-        if otherEpoch || (resume.since > lastID && !mayBeAhead) {
+        if otherEpoch || (resume.since > lastID && !ResumePlan.mayWait(since: resume.since, upstreamLastID: upstreamLastID)) {
             let replay = buffer.elements(after: 0)
             let firstKept = replay.first?.id ?? lastID + 1
             self.items = [.gap(first: 0, last: firstKept - 1)] + ResumePlan.withHoles(replay, after: firstKept - 1)
@@ -64,6 +64,24 @@ public struct ResumePlan<Element: Sendable>: Sendable {
             self.items = ResumePlan.withHoles(replay, after: resume.since)
         }
         self.position = lastID
+    }
+
+    /// Whether a subscriber whose `since` is past the stream's last id may wait for the ids up
+    /// to it, instead of being answered as a client of another epoch.
+    ///
+    /// An origin has every id of its epoch, so an id past its last one comes from an earlier
+    /// life of the stream whose epoch the client lost: never wait. A relay may be behind a
+    /// client in the same epoch (it refills from its upstream after a reconnect, or a sibling
+    /// relay behind the same load balancer got further), but only as far as its upstream has
+    /// announced: the upstream's `hello <epoch> <last-id>` (and each event since) says those
+    /// ids exist, and the upstream link delivers them, or a `gap` over them, so the wait ends.
+    /// An id past everything the upstream announced is, as far as anyone can tell this relay,
+    /// not of this epoch (`since=18446744073709551615`); waiting for it could last for ever, so
+    /// it is answered as the origin answers it. That loses nothing: at worst a client that came
+    /// from a relay a few live events ahead gets `gap 0 N` and events it already has.
+    static func mayWait(since: UInt64, upstreamLastID: UInt64?) -> Bool {
+        guard let upstreamLastID else { return false }
+        return since <= upstreamLastID
     }
 
     /// The replayed events, with a `gap` before each one that does not follow its predecessor.

@@ -26,6 +26,47 @@ import Testing
         }
     }
 
+    @Test func malformedEscapesAre400NamingTheParameter() async throws {
+        try await withEventServer({ $0.publishToken = "tok" }) { server in
+            let port = server.port
+            let since = "query parameter 'since' has a malformed %-escape: '5765%ZZ'\n"
+            let plain = try await HTTPExchange.send(port: port, "GET", "/events?since=5765%ZZ")
+            #expect(plain.status == 400)
+            #expect(plain.body == since)
+            let sse = try await HTTPExchange.send(port: port, "GET", "/events?last_event_id=E.5765%ZZ", headers: ["Accept": "text/event-stream"])
+            #expect(sse.status == 400)
+            #expect(sse.body == "query parameter 'last_event_id' has a malformed %-escape: 'E.5765%ZZ'\n")
+            let name = try await HTTPExchange.send(port: port, "GET", "/events?to%ZZken=x", headers: ["Accept": "text/event-stream"])
+            #expect(name.body == "query parameter name 'to%ZZken' has a malformed %-escape\n")
+            let publish = try await HTTPExchange.send(port: port, "POST", "/events?since=5765%ZZ", headers: ["Authorization": "Bearer tok"])
+            #expect(publish.status == 400)
+            #expect(publish.body == since)
+            // The upgrade is refused before any 101.
+            let socket = try RawSocket(port: port)
+            let (head, rest) = try await socket.upgrade("/events?since=5765%ZZ", protocols: [WireMode.v1Subprotocol])
+            #expect(head.hasPrefix("HTTP/1.1 400 Bad Request"))
+            #expect(String(decoding: rest + (await socket.receiveAll()), as: UTF8.self) == since)
+            #expect(server.stream.status.subscribers == 0)
+        }
+    }
+
+    @Test func connectGetsAFramed405AndTheConnectionCloses() async throws {
+        try await withEventServer { server in
+            for target in ["example.com:443", "/events"] {
+                let socket = try RawSocket(port: server.port, receiveTimeout: 20)
+                try await socket.send("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+                let answer = try await HTTPExchange.receive(on: socket)
+                #expect(answer.status == 405)
+                #expect(answer.header("Allow") == "GET, POST, OPTIONS")
+                #expect(answer.header("Content-Length") == String(answer.body.utf8.count))
+                #expect(answer.body.hasPrefix("CONNECT is not allowed"))
+                // Then end of stream, not a connection left open.
+                #expect(try await socket.receive().isEmpty)
+            }
+            #expect(try await HTTPExchange.send(port: server.port, "GET", "/healthz").status == 200)
+        }
+    }
+
     @Test func plainGetSaysHowToSubscribe() async throws {
         try await withEventServer { server in
             let socket = try RawSocket(port: server.port)

@@ -13,6 +13,22 @@ import Testing
         #expect(target.query["x"] == "a b")
     }
 
+    @Test func malformedEscapesAreReportedNotDropped() {
+        let value = RequestTarget("/events?epoch=abc&since=5765%ZZ")
+        #expect(value.query["epoch"] == "abc")
+        #expect(value.query["since"] == nil)
+        #expect(value.malformed?.description == "query parameter 'since' has a malformed %-escape: '5765%ZZ'")
+        #expect(RequestTarget("/events?last_event_id=E.5765%2").malformed?.description == "query parameter 'last_event_id' has a malformed %-escape: 'E.5765%2'")
+        #expect(RequestTarget("/events?token=%").malformed?.name == "token")
+        #expect(RequestTarget("/events?since=%FF").malformed?.description == "query parameter 'since' is not UTF-8 once %-decoded: '%FF'")
+        let name = RequestTarget("/events?si%ZZnce=5")
+        #expect(name.malformed?.description == "query parameter name 'si%ZZnce' has a malformed %-escape")
+        #expect(name.query.isEmpty)
+        // The first bad parameter is the one reported.
+        #expect(RequestTarget("/events?a=%G0&b=%ZZ").malformed?.name == "a")
+        #expect(RequestTarget("/events?since=5&epoch=ab%2Dc").malformed == nil)
+    }
+
     @Test func subscribeRequestsAreChecked() {
         let registry = StreamRegistry([EventStream(path: "/events"), EventStream(path: "/relay", source: .awaitingUpstream)])
         var configuration = ServiceConfiguration()
@@ -35,5 +51,21 @@ import Testing
         #expect(status(.GET, "/events?token=bad", [:]) == .unauthorized)
         #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Origin": "http://evil", "Host": "h"]) == .forbidden)
         #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "x.y"]) == .badRequest)
+        // A token that does not decode is a bad request, not a wrong token.
+        #expect(status(.GET, "/events?token=t%ZZ", [:]) == .badRequest)
+        #expect(status(.GET, "/events?last_event_id=E.5765%ZZ") == .badRequest)
+    }
+
+    @Test func publishRequestsRefuseAMalformedQuery() {
+        var configuration = ServiceConfiguration()
+        configuration.publishToken = "tok"
+        let context = ServiceContext(registry: StreamRegistry([EventStream(path: "/events")]), configuration: configuration, upstreams: UpstreamLinks())
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/events?x=%ZZ", headers: ["Authorization": "Bearer tok"])
+        guard case .failure(let refusal) = PublishRequest.check(head, context: context) else {
+            Issue.record("a malformed query was accepted")
+            return
+        }
+        #expect(refusal.status == .badRequest)
+        #expect(refusal.message == "query parameter 'x' has a malformed %-escape: '%ZZ'")
     }
 }

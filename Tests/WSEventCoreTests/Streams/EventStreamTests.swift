@@ -24,14 +24,14 @@ import Testing
     @Test func relayIsNotReadyUntilItHearsFromUpstream() {
         let stream = EventStream(path: "/relay", source: .awaitingUpstream)
         #expect(!stream.isReady)
-        stream.adoptUpstreamEpoch(Epoch("upstream")!)
+        stream.adoptUpstreamEpoch(Epoch("upstream")!, lastID: 0)
         #expect(stream.isReady)
         #expect(stream.status.epoch == Epoch("upstream")!)
     }
 
     @Test func mirrorKeepsUpstreamIdsAndDropsDuplicates() {
         let stream = EventStream(path: "/relay", source: .awaitingUpstream)
-        stream.adoptUpstreamEpoch(Epoch("upstream")!)
+        stream.adoptUpstreamEpoch(Epoch("upstream")!, lastID: 0)
         stream.mirror(Event(id: 5, kind: .text, payload: ByteBuffer(string: "five")))
         stream.mirror(Event(id: 4, kind: .text, payload: ByteBuffer(string: "four, late")))
         stream.mirror(Event(id: 9, kind: .text, payload: ByteBuffer(string: "nine")))
@@ -41,7 +41,7 @@ import Testing
 
     @Test func relayRefusesPublish() {
         let stream = EventStream(path: "/relay", source: .awaitingUpstream)
-        stream.adoptUpstreamEpoch(Epoch("upstream")!)
+        stream.adoptUpstreamEpoch(Epoch("upstream")!, lastID: 0)
         #expect(throws: EventStream.PublishError.self) {
             try stream.publish(kind: .text, payload: ByteBuffer(string: "x"))
         }
@@ -49,9 +49,9 @@ import Testing
 
     @Test func newUpstreamEpochRestartsIds() {
         let stream = EventStream(path: "/relay", source: .awaitingUpstream)
-        stream.adoptUpstreamEpoch(Epoch("one")!)
+        stream.adoptUpstreamEpoch(Epoch("one")!, lastID: 0)
         stream.mirror(Event(id: 7, kind: .text, payload: ByteBuffer(string: "x")))
-        stream.adoptUpstreamEpoch(Epoch("two")!)
+        stream.adoptUpstreamEpoch(Epoch("two")!, lastID: 0)
         #expect(stream.status.lastID == 0)
         #expect(stream.status.epoch == Epoch("two")!)
     }

@@ -62,13 +62,30 @@ import Testing
     }
 
     @Test func subscriberAheadOfARefillingRelayWaitsForItsIds() {
-        let relay = ResumePlan(resume: ResumePoint(since: 15, epoch: epoch), epoch: epoch, lastID: 10, buffer: buffer(1...10), mayBeAhead: true)
+        // The upstream announced 20: ids up to there exist and are on their way.
+        let relay = ResumePlan(resume: ResumePoint(since: 15, epoch: epoch), epoch: epoch, lastID: 10, buffer: buffer(1...10), upstreamLastID: 20)
         #expect(relay.items.isEmpty)
         #expect(relay.position == 15)
+        let atTheUpstreamsLast = ResumePlan(resume: ResumePoint(since: 20, epoch: nil), epoch: epoch, lastID: 10, buffer: buffer(1...10), upstreamLastID: 20)
+        #expect(atTheUpstreamsLast.items.isEmpty)
+        #expect(atTheUpstreamsLast.position == 20)
         // An origin cannot be behind its own client: that id is from an earlier life.
         let origin = ResumePlan(resume: ResumePoint(since: 15, epoch: nil), epoch: epoch, lastID: 10, buffer: buffer(4...10))
         #expect(describe(origin) == ["gap 0 3", "4", "5", "6", "7", "8", "9", "10"])
         #expect(origin.position == 10)
+    }
+
+    @Test func subscriberPastWhatTheUpstreamAnnouncedIsAnsweredAsAtTheOrigin() {
+        // Nobody told this relay of such ids: waiting for them could last for ever.
+        for since in [21, UInt64.max] {
+            let plan = ResumePlan(resume: ResumePoint(since: since, epoch: epoch), epoch: epoch, lastID: 10, buffer: buffer(4...10), upstreamLastID: 20)
+            #expect(describe(plan) == ["gap 0 3", "4", "5", "6", "7", "8", "9", "10"])
+            #expect(plan.position == 10)
+        }
+        // A relay that just adopted its epoch and has mirrored nothing yet.
+        let empty = ResumePlan(resume: ResumePoint(since: .max, epoch: nil), epoch: epoch, lastID: 0, buffer: ReplayBuffer<String>(capacity: 10), upstreamLastID: 0)
+        #expect(describe(empty) == ["gap 0 0"])
+        #expect(empty.position == 0)
     }
 
     @Test func holesInARelayBufferBecomeGaps() {
