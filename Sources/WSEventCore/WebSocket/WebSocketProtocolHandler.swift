@@ -67,7 +67,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        keepalive?.heardFromPeer(at: context.eventLoop.now)
+        heardFromPeer(context: context)
         // Clients must mask, servers must not; no extension is negotiated, so no RSV bits.
         if isServer, frame.maskKey == nil {
             return fail(context: context, .violation(.protocolError, "an unmasked frame"))
@@ -259,6 +259,19 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         keepaliveTimer = context.eventLoop.scheduleTask(deadline: keepalive.nextDeadline) {
             let (handler, context) = loopBound.value
             handler.keepaliveTick(context: context)
+        }
+    }
+
+    /// Any frame is a sign of life. The timer is not moved for each frame (it just finds a later
+    /// deadline when it fires), except when the frame answers a ping: the timer then points at
+    /// the pong deadline, and the next ping is due a ping interval from now, usually sooner.
+    private func heardFromPeer(context: ChannelHandlerContext) {
+        guard keepalive != nil else { return }
+        let wasAwaitingPong = keepalive!.awaitingPong
+        keepalive!.heardFromPeer(at: context.eventLoop.now)
+        if wasAwaitingPong {
+            keepaliveTimer?.cancel()
+            scheduleKeepalive(context: context)
         }
     }
 

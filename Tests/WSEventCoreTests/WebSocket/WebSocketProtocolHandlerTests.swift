@@ -86,6 +86,18 @@ import Testing
         #expect(try peer.ending?.error?.reason == .pongTimeout)
     }
 
+    /// With a pong timeout longer than the interval, the next ping still comes one interval
+    /// after the pong, not when the pong deadline would have passed.
+    @Test func theNextPingIsAnIntervalAfterThePong() throws {
+        let peer = try Peer(configuration: WebSocketConfiguration(pingInterval: .seconds(1), pongTimeout: .seconds(10)))
+        for _ in 0..<5 {
+            peer.loop.advanceTime(by: .seconds(1))
+            #expect(try peer.written().map(\.opcode) == [.ping])
+            try peer.send(.pong)
+        }
+        #expect(peer.channel.isActive)
+    }
+
     @Test func dataFromThePeerCountsAsAnAnswer() throws {
         let peer = try Peer(configuration: keepalive)
         peer.loop.advanceTime(by: .seconds(30))
