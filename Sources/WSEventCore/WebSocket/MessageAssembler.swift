@@ -3,24 +3,28 @@ import NIOWebSocket
 
 /// Reassembles fragmented data frames into messages and enforces the message size limit.
 /// Pure value logic: the protocol handler feeds it frames and acts on what it returns.
-struct MessageAssembler {
-    enum Outcome: Equatable {
+public struct MessageAssembler: Sendable {
+    /// What one data frame led to.
+    public enum Outcome: Sendable, Equatable {
         /// A fragment was stored; the message is not complete yet.
         case needMore
+        /// The frame completed this message.
         case message(WebSocketMessage)
         /// The peer broke a rule; close the connection with this code.
         case fail(WebSocketErrorCode)
     }
 
-    let maxMessageSize: Int
+    /// The largest message, in payload bytes summed over its fragments, that is accepted.
+    public let maxMessageSize: Int
     private var partial: WebSocketMessage?
 
-    init(maxMessageSize: Int) {
+    /// An assembler with no message in progress.
+    public init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
     }
 
     /// Feeds one data frame (`text`, `binary` or `continuation`).
-    mutating func receive(opcode: WebSocketOpcode, fin: Bool, data: ByteBuffer) -> Outcome {
+    public mutating func receive(opcode: WebSocketOpcode, fin: Bool, data: ByteBuffer) -> Outcome {
         switch opcode {
         case .text, .binary:
             // A new message may not start while a fragmented one is still open.
