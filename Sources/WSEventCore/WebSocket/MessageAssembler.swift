@@ -60,10 +60,3 @@ public struct MessageAssembler: Sendable {
         return .message(message)
     }
 }
-
-extension ByteBuffer {
-    /// Whether the readable bytes are well-formed UTF-8 (NIO does not check text frames).
-    var isValidUTF8: Bool {
-        withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
-    }
-}
