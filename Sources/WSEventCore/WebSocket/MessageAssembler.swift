@@ -30,18 +30,25 @@ public struct MessageAssembler: Sendable {
             // A new message may not start while a fragmented one is still open.
             guard partial == nil else { return .fail(.protocolError) }
             guard data.readableBytes <= maxMessageSize else { return .fail(.messageTooLarge) }
-            let message = WebSocketMessage(kind: opcode == .text ? .text : .binary, data: data)
+            var message = WebSocketMessage(kind: opcode == .text ? .text : .binary, data: data)
             if fin { return complete(message) }
+            // A fragmented message gets storage of its own (not the frame's, which may pin a
+            // larger read buffer), with room to double. From there ByteBuffer grows by powers
+            // of two, so the copies add up to linear time. Reserving the whole limit up front
+            // instead would let every peer make us hold `maxMessageSize` for a few bytes sent.
+            let size = data.readableBytes
+            message.data.reserveCapacity(minimumWritableBytes: min(max(size, 4096), maxMessageSize - size))
             partial = message
             return .needMore
         case .continuation:
-            guard var message = partial else { return .fail(.protocolError) }
+            // Take the message out of `partial` rather than copy it: a second reference to
+            // its storage would make the append below copy the whole message so far, for
+            // every fragment, which is quadratic.
+            guard var message = partial.take() else { return .fail(.protocolError) }
             guard message.data.readableBytes + data.readableBytes <= maxMessageSize else {
-                partial = nil
                 return .fail(.messageTooLarge)
             }
-            var data = data
-            message.data.writeBuffer(&data)
+            message.data.writeImmutableBuffer(data)
             if fin {
                 partial = nil
                 return complete(message)
