@@ -55,6 +55,24 @@ import Testing
         #expect(ByteBuffer(bytes: testCase.bytes).isValidUTF8 == (testCase.firstInvalid == nil && testCase.complete))
     }
 
+    /// The same, followed by ASCII: a character with bytes after it is checked as one word
+    /// rather than byte by byte, and must fail at the same byte.
+    @Test(arguments: cases.filter { $0.firstInvalid != nil || $0.complete })
+    func followedByASCII(_ testCase: Case) {
+        var validator = UTF8Validator()
+        #expect((testCase.bytes + Array("abcdefgh".utf8)).withUnsafeBytes { validator.feed($0) } == testCase.firstInvalid)
+    }
+
+    @Test func aBadThirdOrFourthByteWithMoreToFollow() {
+        for (bytes, offset): ([UInt8], Int) in [
+            ([0xE2, 0x82, 0x41, 0x61, 0x61], 2), ([0xE2, 0x41, 0x82, 0x61], 1), ([0xF0, 0x9F, 0x98, 0x41, 0x61], 3),
+            ([0xF0, 0x9F, 0xC3, 0x80, 0x61], 2), ([0x61, 0xF4, 0x8F, 0xBF, 0xF4, 0x8F, 0xBF, 0xBF], 4),
+        ] {
+            var validator = UTF8Validator()
+            #expect(bytes.withUnsafeBytes { validator.feed($0) } == offset, "\(bytes)")
+        }
+    }
+
     @Test func everySplitPointOfAValidText() {
         let bytes = Array("aé€😀z€é".utf8)
         for split in 0...bytes.count {
