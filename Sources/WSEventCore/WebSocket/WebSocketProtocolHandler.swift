@@ -84,7 +84,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
                 break
             case .message(let message):
                 context.fireChannelRead(wrapInboundOut(.message(message)))
-            case .fail(let code):
+            case .fail(let code, _):
                 startClose(context: context, code: code)
             }
         default:
