@@ -95,8 +95,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
                 break
             case .message(let message):
                 context.fireChannelRead(wrapInboundOut(.message(message)))
-            case .fail(let code):
-                fail(context: context, .violation(code, assemblerFailure(code)))
+            case .fail(let code, let reason):
+                fail(context: context, .violation(code, reason))
             }
         default:
             fail(context: context, .violation(.protocolError, "a frame with the reserved opcode \(frame.opcode)"))
@@ -294,14 +294,6 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         keepaliveTimer = nil
         closeTimer?.cancel()
         closeTimer = nil
-    }
-
-    private func assemblerFailure(_ code: WebSocketErrorCode) -> String {
-        switch code {
-        case .messageTooLarge: "a message larger than the \(configuration.maxMessageSize)-byte limit"
-        case .dataInconsistentWithMessage: "invalid UTF-8 in a text message"
-        default: "a fragment out of order"
-        }
     }
 
     private func makeMaskKey() -> WebSocketMaskingKey? {

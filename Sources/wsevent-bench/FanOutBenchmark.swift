@@ -4,12 +4,11 @@ import NIOCore
 import NIOPosix
 import WSEventCore
 
-/// `wsevent-bench`: how fast one in-process server fans events out to many WebSocket
-/// subscribers on this machine. Prints numbers; run on purpose, never as a test.
-@main
-struct Benchmark: AsyncParsableCommand {
+/// `wsevent-bench fan-out` (the default): how fast one in-process server fans events out to
+/// many WebSocket subscribers on this machine.
+struct FanOutBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wsevent-bench",
+        commandName: "fan-out",
         abstract: "Publish a burst of events to an in-process server and time their delivery to N subscribers."
     )
 
