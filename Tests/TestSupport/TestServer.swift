@@ -1,14 +1,19 @@
 import Logging
 import NIOCore
+import NIOPosix
 import WSEventCore
 
 /// Runs an in-process ``EventServer`` on 127.0.0.1 with a free port for the duration of `body`,
 /// then shuts it down (subscribers get 1001).
+///
+/// - Parameter group: the event loops to serve on; by default the process-wide ones, which
+///   every in-process test shares (a test whose timing matters brings its own).
 public func withEventServer<T: Sendable>(
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     _ configure: (inout ServiceConfiguration) -> Void = { _ in },
     _ body: @Sendable (EventServer) async throws -> T
 ) async throws -> T {
-    let (server, running) = try await startEventServer(configure)
+    let (server, running) = try await startEventServer(group: group, configure)
     do {
         let result = try await body(server)
         running.cancel()
@@ -24,6 +29,7 @@ public func withEventServer<T: Sendable>(
 /// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, no producer, quiet logs,
 /// and runs it; cancel the task to shut it down (as a test of shutdown does itself).
 public func startEventServer(
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     _ configure: (inout ServiceConfiguration) -> Void = { _ in }
 ) async throws -> (server: EventServer, running: Task<Void, any Error>) {
     var configuration = ServiceConfiguration()
@@ -33,7 +39,7 @@ public func startEventServer(
     configure(&configuration)
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
-    let server = try await EventServer.bind(configuration: configuration, logger: logger)
+    let server = try await EventServer.bind(configuration: configuration, group: group, logger: logger)
     return (server, Task { try await server.run() })
 }
 

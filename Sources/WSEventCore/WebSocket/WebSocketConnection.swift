@@ -31,7 +31,8 @@ public struct WebSocketConnection: Sendable {
 
     /// Runs `body` with the connection's messages and writer, then ends the connection with a
     /// close handshake, waiting for the peer's close frame at most the close timeout:
-    /// - `body` returns: close code 1000 (unless `body` closed it already);
+    /// - `body` returns: close code 1000 (unless `body` closed it already), 1001 if the task
+    ///   was cancelled;
     /// - `body` throws: 1011, or 1001 when the task was cancelled; the error is rethrown.
     public func run<Result: Sendable>(
         _ body: (WebSocketInboundMessages, WebSocketOutboundWriter) async throws -> Result
@@ -45,7 +46,8 @@ public struct WebSocketConnection: Sendable {
                 await finish(writer, code: error is CancellationError ? .goingAway : .unexpectedServerError)
                 throw error
             }
-            await finish(writer, code: .normalClosure)
+            // A cancelled task ends the inbound messages early: that side is going away.
+            await finish(writer, code: Task.isCancelled ? .goingAway : .normalClosure)
             return result
         }
     }
@@ -53,7 +55,17 @@ public struct WebSocketConnection: Sendable {
     /// Closes with `code` unless a close is under way already, and waits until the connection
     /// is gone: the peer answered, or the close timeout passed. Pending messages go first.
     private func finish(_ writer: WebSocketOutboundWriter, code: WebSocketErrorCode) async {
-        await closing { try? await writer.writer.write(.close(code, reason: "")) }
+        let channel = self.channel.channel
+        await closing {
+            // A cancelled task's writes are refused by the writer: then the close goes straight
+            // to the channel (messages still held in the writer may be overtaken: the task was
+            // cancelled), instead of never going out and the peer waiting for it.
+            if Task.isCancelled {
+                channel.writeAndFlush(WebSocketOutbound.close(code, reason: ""), promise: nil)
+            } else {
+                try? await writer.writer.write(.close(code, reason: ""))
+            }
+        }
     }
 
     /// For a server whose handler returned without ``run(_:)``: closes with `code` unless the
@@ -123,7 +135,8 @@ public struct WebSocketInboundMessages: AsyncSequence, Sendable {
                 ending.withLockedValue { $0 = end }
                 return nil
             case nil:
-                ending.withLockedValue { $0 = $0 ?? WebSocketEnding(error: .lost(nil)) }
+                // The stream also ends when this task is cancelled: that is no lost connection.
+                if !Task.isCancelled { ending.withLockedValue { $0 = $0 ?? WebSocketEnding(error: .lost(nil)) } }
                 return nil
             }
         }
@@ -189,6 +202,8 @@ public struct WebSocketOutboundWriter: Sendable {
         do {
             try await writer.write(outbound)
         } catch let error as WebSocketError {
+            throw error
+        } catch let error as CancellationError {
             throw error
         } catch {
             throw WebSocketError.closed

@@ -159,6 +159,30 @@ import WSEventCore
         }
     }
 
+    /// A relay shutting down cancels its upstream connection: the server hears 1001 at once,
+    /// not a close that never comes (the cancelled task's writer refuses writes).
+    @Test func aCancelledClientCloses1001() async throws {
+        let endings = AsyncStream.makeStream(of: String.self)
+        let handler: WebSocketServer.Handler = { connection in
+            try await connection.run { inbound, _ in
+                for try await _ in inbound {}
+                endings.continuation.yield("\(inbound.closeCode?.code ?? 0) \(inbound.closeError?.description ?? "clean")")
+            }
+        }
+        try await withServer(handler: handler) { port in
+            let url = WebSocketURL(host: "127.0.0.1", port: port, path: "/")
+            let connection = try await WebSocketClient.connect(to: url, configuration: WebSocketConfiguration(closeTimeout: .seconds(300)))
+            let client = Task { try await connection.run { inbound, _ in for try await _ in inbound {} } }
+            try await Task.sleep(for: .milliseconds(100))
+            client.cancel()
+            let ending = try await withTimeout(20, "the server hears the close") {
+                var iterator = endings.stream.makeAsyncIterator()
+                return await iterator.next()
+            }
+            #expect(ending == "1001 clean")
+        }
+    }
+
     @Test func aCloseCodeThatMayNotBeSentIsRefused() async throws {
         try await withServer { port in
             let connection = try await WebSocketClient.connect(to: WebSocketURL(host: "127.0.0.1", port: port, path: "/"))

@@ -1,66 +1,89 @@
 import NIOCore
+import NIOPosix
 import TestSupport
 import Testing
 import WSEventCore
 
 /// Keepalive on real sockets, with short intervals: a peer that answers stays, a silent one goes.
+///
+/// Each test serves on event loops of its own: the in-process tests share the process-wide loops,
+/// and a burst fanned out to a hundred subscribers in a debug build holds a loop for seconds,
+/// which says nothing about keepalive.
 @Suite struct KeepaliveSocketTests {
+    func withOwnLoops<T: Sendable>(_ body: @Sendable (any EventLoopGroup) async throws -> T) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let result = try await body(group)
+            try await group.shutdownGracefully()
+            return result
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
     @Test func aRawPeerThatAnswersStaysAndIsClosedWith1011OnceItStops() async throws {
-        try await withEventServer({
-            // Short pings, and a pong timeout generous enough for a loaded test machine.
-            $0.pingInterval = .milliseconds(50)
-            $0.pongTimeout = .seconds(3)
-        }) { server in
-            let socket = try RawSocket(port: server.port, receiveTimeout: 20)
-            let (head, rest) = try await socket.upgrade("/events")
-            #expect(head.hasPrefix("HTTP/1.1 101"))
-            var bytes = rest
-            var handled = 0
-            var pings = 0
-            var closeCodes: [UInt16] = []
-            // Answer 20 pings at once; then stop answering and read until the server hangs up.
-            while true {
-                let frames = RawFrame.parseAll(bytes)
-                for frame in frames[handled...] {
-                    if frame.opcode == 0x9 {
-                        pings += 1
-                        if pings <= 20 { try await socket.sendFrame(opcode: 0xA, payload: frame.payload) }
+        try await withOwnLoops { group in
+            try await withEventServer(group: group, {
+                // Short pings, and a pong timeout generous enough for a loaded test machine.
+                $0.pingInterval = .milliseconds(50)
+                $0.pongTimeout = .seconds(5)
+            }) { server in
+                let socket = try RawSocket(port: server.port, receiveTimeout: 20)
+                let (head, rest) = try await socket.upgrade("/events")
+                #expect(head.hasPrefix("HTTP/1.1 101"))
+                var bytes = rest
+                var handled = 0
+                var pings = 0
+                var closeCodes: [UInt16] = []
+                // Answer 20 pings at once; then stop answering and read until the server hangs up.
+                while true {
+                    let frames = RawFrame.parseAll(bytes)
+                    for frame in frames[handled...] {
+                        if frame.opcode == 0x9 {
+                            pings += 1
+                            if pings <= 20 { try await socket.sendFrame(opcode: 0xA, payload: frame.payload) }
+                        }
+                        if let code = frame.closeCode { closeCodes.append(code) }
                     }
-                    if let code = frame.closeCode { closeCodes.append(code) }
+                    handled = frames.count
+                    let chunk = try await socket.receive()
+                    if chunk.isEmpty { break }
+                    bytes += chunk
                 }
-                handled = frames.count
-                let chunk = try await socket.receive()
-                if chunk.isEmpty { break }
-                bytes += chunk
+                #expect(pings == 21)
+                #expect(closeCodes == [1011])
             }
-            #expect(pings == 21)
-            #expect(closeCodes == [1011])
         }
     }
 
     @Test func libraryClientAndServerPingingEachOtherStayConnected() async throws {
-        let configuration = WebSocketConfiguration(pingInterval: .milliseconds(20), pongTimeout: .seconds(5))
-        let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0, configuration: configuration) { connection in
-            try await connection.run { inbound, outbound in
-                for try await message in inbound { try await outbound.send(message) }
+        try await withOwnLoops { group in
+            let configuration = WebSocketConfiguration(pingInterval: .milliseconds(20), pongTimeout: .seconds(5))
+            let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0, configuration: configuration, group: group) { connection in
+                try await connection.run { inbound, outbound in
+                    for try await message in inbound { try await outbound.send(message) }
+                }
             }
-        }
-        let running = Task { try await server.run() }
-        defer { running.cancel() }
-        let url = WebSocketURL(host: "127.0.0.1", port: server.port, path: "/echo")
-        let connection = try await WebSocketClient.connect(to: url, configuration: configuration)
-        let outcome = try await withTimeout(20, "quiet connection") {
-            try await connection.run { inbound, outbound in
-                // Quiet for 50 ping intervals of both sides, then prove the connection is alive.
-                try await Task.sleep(for: .seconds(1))
-                try await outbound.ping()
-                try await outbound.send(text: "still here")
-                var iterator = inbound.makeAsyncIterator()
-                let echo = try await iterator.next()
-                return (echo?.string, inbound.closeError)
+            let running = Task { try await server.run() }
+            defer { running.cancel() }
+            let url = WebSocketURL(host: "127.0.0.1", port: server.port, path: "/echo")
+            let connection = try await WebSocketClient.connect(to: url, configuration: configuration, group: group)
+            let outcome = try await withTimeout(20, "quiet connection") {
+                try await connection.run { inbound, outbound in
+                    // Quiet for 50 ping intervals of both sides, then prove the connection is alive.
+                    try await Task.sleep(for: .seconds(1))
+                    try await outbound.ping()
+                    try await outbound.send(text: "still here")
+                    var iterator = inbound.makeAsyncIterator()
+                    let echo = try await iterator.next()
+                    return (echo?.string, inbound.closeError)
+                }
             }
+            #expect(outcome.0 == "still here")
+            #expect(outcome.1 == nil)
+            running.cancel()
+            _ = try? await running.value
         }
-        #expect(outcome.0 == "still here")
-        #expect(outcome.1 == nil)
     }
 }
