@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import WSEventCore
 
@@ -56,8 +57,13 @@ public enum TestClient {
     }
 
     /// Counts v1 events (not hello/gap) until `count` events arrived.
-    public static func collectEvents(_ url: WebSocketURL, count: Int, timeout: Double = 60) async throws -> Received {
-        let connection = try await WebSocketClient.connect(to: url, subprotocols: [WireMode.v1Subprotocol])
+    public static func collectEvents(
+        _ url: WebSocketURL,
+        count: Int,
+        timeout: Double = 60,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> Received {
+        let connection = try await WebSocketClient.connect(to: url, subprotocols: [WireMode.v1Subprotocol], group: group)
         return try await withTimeout(timeout, "collecting \(count) events from \(url)") {
             try await connection.run { inbound, _ in
                 var messages: [WebSocketMessage] = []

@@ -43,45 +43,48 @@ import Testing
         open: @escaping @Sendable (Int) async throws -> RawSocket,
         check: @escaping @Sendable (RawSocket, Int) async throws -> Void
     ) async throws {
-        try await withEventServer({
-            $0.maxPendingBytes = 64 << 10
-            $0.closeTimeout = .seconds(120)
-            // The stalled subscriber answers no ping: on a loaded machine the keepalive (1011)
-            // could take it before the pending-bytes rule this suite is about.
-            $0.pingInterval = .hours(1)
-        }) { server in
-            let stalled = try await open(server.port)
-            let received = NIOLockedValueBox<[String]>([])
-            let reader = try await WebSocketClient.connect(to: server.url)
-            let readerTask = Task {
-                try await reader.run { inbound, _ in
-                    for try await message in inbound { received.withLockedValue { $0.append(message.string) } }
+        // Thousands of events through a debug build: on loops of its own, not stalling other tests.
+        try await withOwnEventLoops { loops in
+            try await withEventServer(group: loops, {
+                $0.maxPendingBytes = 64 << 10
+                $0.closeTimeout = .seconds(120)
+                // The stalled subscriber answers no ping: on a loaded machine the keepalive (1011)
+                // could take it before the pending-bytes rule this suite is about.
+                $0.pingInterval = .hours(1)
+            }) { server in
+                let stalled = try await open(server.port)
+                let received = NIOLockedValueBox<[String]>([])
+                let reader = try await WebSocketClient.connect(to: server.url, group: loops)
+                let readerTask = Task {
+                    try await reader.run { inbound, _ in
+                        for try await message in inbound { received.withLockedValue { $0.append(message.string) } }
+                    }
                 }
-            }
-            try await eventually("both subscribed") { server.stream.status.subscribers == 2 }
+                try await eventually("both subscribed") { server.stream.status.subscribers == 2 }
 
-            let payload = String(repeating: "x", count: 1000)
-            let perBatch = 20
-            let maxBatches = 2000
-            var published = 0
-            for _ in 0..<maxBatches where server.stream.status.subscribers == 2 {
+                let payload = String(repeating: "x", count: 1000)
+                let perBatch = 20
+                let maxBatches = 2000
+                var published = 0
+                for _ in 0..<maxBatches where server.stream.status.subscribers == 2 {
+                    try server.publish(perBatch, prefix: payload)
+                    published += perBatch
+                    let target = published
+                    try await eventually("the reader to catch up", timeout: 60) {
+                        received.withLockedValue { $0.count } >= target
+                    }
+                }
+                #expect(server.stream.status.subscribers == 1, "the stalled subscriber is still subscribed")
                 try server.publish(perBatch, prefix: payload)
                 published += perBatch
-                let target = published
-                try await eventually("the reader to catch up", timeout: 60) {
-                    received.withLockedValue { $0.count } >= target
-                }
+                let total = published
+                try await eventually("the reader to get everything", timeout: 60) { received.withLockedValue { $0.count } >= total }
+                readerTask.cancel()
+                let texts = received.withLockedValue { $0 }
+                #expect(texts.count == total)
+                #expect(texts.enumerated().allSatisfy { $0.element == payload + String($0.offset % perBatch) })
+                try await check(stalled, total)
             }
-            #expect(server.stream.status.subscribers == 1, "the stalled subscriber is still subscribed")
-            try server.publish(perBatch, prefix: payload)
-            published += perBatch
-            let total = published
-            try await eventually("the reader to get everything", timeout: 60) { received.withLockedValue { $0.count } >= total }
-            readerTask.cancel()
-            let texts = received.withLockedValue { $0 }
-            #expect(texts.count == total)
-            #expect(texts.enumerated().allSatisfy { $0.element == payload + String($0.offset % perBatch) })
-            try await check(stalled, total)
         }
     }
 }

@@ -1,29 +1,13 @@
 import NIOCore
-import NIOPosix
 import TestSupport
 import Testing
 import WSEventCore
 
 /// Keepalive on real sockets, with short intervals: a peer that answers stays, a silent one goes.
-///
-/// Each test serves on event loops of its own: the in-process tests share the process-wide loops,
-/// and a burst fanned out to a hundred subscribers in a debug build holds a loop for seconds,
-/// which says nothing about keepalive.
+/// Each test brings its own event loops (see ``withOwnEventLoops``).
 @Suite struct KeepaliveSocketTests {
-    func withOwnLoops<T: Sendable>(_ body: @Sendable (any EventLoopGroup) async throws -> T) async throws -> T {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            let result = try await body(group)
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-    }
-
     @Test func aRawPeerThatAnswersStaysAndIsClosedWith1011OnceItStops() async throws {
-        try await withOwnLoops { group in
+        try await withOwnEventLoops { group in
             try await withEventServer(group: group, {
                 // Short pings, and a pong timeout generous enough for a loaded test machine.
                 $0.pingInterval = .milliseconds(50)
@@ -58,7 +42,7 @@ import WSEventCore
     }
 
     @Test func libraryClientAndServerPingingEachOtherStayConnected() async throws {
-        try await withOwnLoops { group in
+        try await withOwnEventLoops { group in
             let configuration = WebSocketConfiguration(pingInterval: .milliseconds(20), pongTimeout: .seconds(5))
             let server = try await WebSocketServer.bind(host: "127.0.0.1", port: 0, configuration: configuration, group: group) { connection in
                 try await connection.run { inbound, outbound in
