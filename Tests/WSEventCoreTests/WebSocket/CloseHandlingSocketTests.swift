@@ -142,8 +142,9 @@ import WSEventCore
         }
     }
 
-    /// `wsclient --count` ends this way: the server must see 1000, not a dropped connection.
-    @Test func aClientWhoseClosureReturnsCloses1000() async throws {
+    /// A server that reads until each connection ends and reports how: the peer's close code
+    /// (0 for none) and this side's error, or "clean".
+    func withEndingsReported(_ body: @Sendable (_ port: Int, _ endings: AsyncStream<String>) async throws -> Void) async throws {
         let endings = AsyncStream.makeStream(of: String.self)
         let handler: WebSocketServer.Handler = { connection in
             try await connection.run { inbound, _ in
@@ -151,10 +152,15 @@ import WSEventCore
                 endings.continuation.yield("\(inbound.closeCode?.code ?? 0) \(inbound.closeError?.description ?? "clean")")
             }
         }
-        try await withServer(handler: handler) { port in
+        try await withServer(handler: handler) { port in try await body(port, endings.stream) }
+    }
+
+    /// `wsclient --count` ends this way: the server must see 1000, not a dropped connection.
+    @Test func aClientWhoseClosureReturnsCloses1000() async throws {
+        try await withEndingsReported { port, endings in
             let connection = try await WebSocketClient.connect(to: WebSocketURL(host: "127.0.0.1", port: port, path: "/"))
             try await withTimeout(20, "client close") { try await connection.run { _, outbound in try await outbound.send(text: "hi") } }
-            var iterator = endings.stream.makeAsyncIterator()
+            var iterator = endings.makeAsyncIterator()
             #expect(await iterator.next() == "1000 clean")
         }
     }
@@ -162,21 +168,14 @@ import WSEventCore
     /// A relay shutting down cancels its upstream connection: the server hears 1001 at once,
     /// not a close that never comes (the cancelled task's writer refuses writes).
     @Test func aCancelledClientCloses1001() async throws {
-        let endings = AsyncStream.makeStream(of: String.self)
-        let handler: WebSocketServer.Handler = { connection in
-            try await connection.run { inbound, _ in
-                for try await _ in inbound {}
-                endings.continuation.yield("\(inbound.closeCode?.code ?? 0) \(inbound.closeError?.description ?? "clean")")
-            }
-        }
-        try await withServer(handler: handler) { port in
+        try await withEndingsReported { port, endings in
             let url = WebSocketURL(host: "127.0.0.1", port: port, path: "/")
             let connection = try await WebSocketClient.connect(to: url, configuration: WebSocketConfiguration(closeTimeout: .seconds(300)))
             let client = Task { try await connection.run { inbound, _ in for try await _ in inbound {} } }
             try await Task.sleep(for: .milliseconds(100))
             client.cancel()
             let ending = try await withTimeout(20, "the server hears the close") {
-                var iterator = endings.stream.makeAsyncIterator()
+                var iterator = endings.makeAsyncIterator()
                 return await iterator.next()
             }
             #expect(ending == "1001 clean")
