@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "WSEventCore", targets: ["WSEventCore"]),
+        .library(name: "WSEventWebSocket", targets: ["WSEventWebSocket"]),
         .executable(name: "wsevent-service", targets: ["wsevent-service"]),
         .executable(name: "wsclient", targets: ["wsclient"]),
     ],
@@ -22,9 +23,56 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // The data path, bottom up; each layer sees only the ones above it here.
+
+        // RFC 6455 on NIO: server upgrade, client connect, the async connection, frames,
+        // close handshake, keepalive. Nothing of ours; usable alone.
         .target(
-            name: "WSEventCore",
+            name: "WSEventWebSocket",
             dependencies: [
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Events, epochs, replay, resume plans and the per-event-loop fan-out, over an element
+        // type it does not know: no wire format here.
+        .target(
+            name: "WSEventStreams",
+            dependencies: [nio("NIOCore"), nio("NIOConcurrencyHelpers")]
+        ),
+        // The wire formats (plain and v1 WebSocket frames, SSE) encoded once per event, the
+        // subscriber handler that writes them, the SSE client.
+        .target(
+            name: "WSEventTransports",
+            dependencies: [
+                "WSEventWebSocket", "WSEventStreams",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Producer, relay and fan-in consumers, the resuming subscriber.
+        .target(
+            name: "WSEventRoles",
+            dependencies: [
+                "WSEventWebSocket", "WSEventStreams", "WSEventTransports",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The server: configuration, routing, publish, health, lifecycle.
+        .target(
+            name: "WSEventService",
+            dependencies: [
+                "WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
@@ -34,6 +82,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // One import for apps.
+        .target(
+            name: "WSEventCore",
+            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventService"]
         ),
         .target(
             name: "WSEventCLI",
@@ -86,10 +139,62 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
+        // Tests mirror the targets: unit tests (EmbeddedChannel for handlers) and integration
+        // tests on real sockets; TestSupport spawns servers and binaries for all of them.
         .testTarget(
-            name: "WSEventCoreTests",
+            name: "WSEventWebSocketTests",
             dependencies: [
-                "WSEventCore", "WSEventCLI", "TestSupport",
+                "WSEventWebSocket", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOEmbedded"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventStreamsTests",
+            dependencies: [
+                "WSEventStreams", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOEmbedded"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventTransportsTests",
+            dependencies: [
+                "WSEventTransports", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOEmbedded"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventRolesTests",
+            dependencies: [
+                "WSEventRoles", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOEmbedded"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventServiceTests",
+            dependencies: [
+                "WSEventService", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOEmbedded"),
+                nio("NIOHTTP1"),
+                nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventCLITests",
+            dependencies: [
+                "WSEventCLI", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),

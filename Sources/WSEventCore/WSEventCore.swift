@@ -1,0 +1,11 @@
+// One import for apps: everything the layers below make public.
+//
+// The layers, each a target the compiler keeps apart (see Package.swift):
+// WSEventWebSocket (RFC 6455 on NIO, usable alone) -> WSEventStreams (ids, epochs, replay,
+// fan-out, no wire format) -> WSEventTransports (wire formats, subscribers) -> WSEventRoles
+// (producer, relay, fan-in, resuming subscriber) -> WSEventService (the server).
+@_exported import WSEventRoles
+@_exported import WSEventService
+@_exported import WSEventStreams
+@_exported import WSEventTransports
+@_exported import WSEventWebSocket

@@ -1,0 +1,265 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import WSEventStreams
+import WSEventTransports
+import WSEventWebSocket
+
+/// A client subscription that survives disconnects: it offers `wsevent.v1`, remembers the
+/// epoch and last id it saw, and reconnects with exponential backoff and jitter, resuming with
+/// `since`/`epoch` so nothing still in the server's buffer is lost or seen twice.
+///
+/// Used by relays and fan-in (``UpstreamConsumer``) and by `wsclient`. Against a server that
+/// does not speak `wsevent.v1` it still works, without ids and without resume.
+public struct ResumingSubscriber: Sendable {
+    /// What happens on the subscription, in order.
+    public enum Update: Sendable {
+        /// A connection is up; `speaksV1` tells whether ids and resume are available.
+        case connected(speaksV1: Bool)
+        /// The server's `hello`: its epoch and last id.
+        case hello(epoch: Epoch, lastID: UInt64)
+        /// A new event. `id` is `nil` from a plain server.
+        case event(id: UInt64?, kind: EventKind, payload: ByteBuffer)
+        /// Ids `first...last` are lost (`first == 0`: the epoch changed).
+        case gap(first: UInt64, last: UInt64)
+        /// The connection ended; a reconnect follows unless reconnecting is off.
+        case disconnected(reason: String)
+    }
+
+    /// Whether to go on after an update.
+    public enum Decision: Sendable {
+        case proceed
+        case stop
+    }
+
+    /// How to subscribe: WebSocket (offering `wsevent.v1` unless ``offersV1`` is off) or SSE.
+    public enum Transport: Sendable {
+        case webSocket
+        case sse
+    }
+
+    public var url: WebSocketURL
+    public var transport: Transport = .webSocket
+    /// Reconnect after a lost connection (otherwise the first loss ends ``run(from:onUpdate:)``).
+    public var reconnect: Bool = true
+    /// Keep retrying when the server refuses the upgrade with a 4xx status (a relay should:
+    /// its upstream may be fixed; an interactive client should not).
+    public var retryRefusals: Bool = false
+    /// Offer `wsevent.v1` (ids, resume). Off, the server sends bare payloads, as to a browser.
+    public var offersV1 = true
+    public var headers: HTTPHeaders = [:]
+    /// Connection limits; the default takes messages of up to 64 MiB, so a client does not
+    /// refuse what a server with a larger `-max-message-size` accepted.
+    public var configuration = WebSocketConfiguration(maxMessageSize: 64 << 20)
+    public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    public init(url: WebSocketURL) {
+        self.url = url
+    }
+
+    /// Subscribes until `onUpdate` says stop, the task is cancelled, or (without reconnect)
+    /// the connection ends.
+    ///
+    /// - Parameter start: where to resume the first connection; `nil` for live events only.
+    /// - Throws: the connect error when reconnecting is off, or a ``WebSocketError`` for a
+    ///   refused upgrade that is not worth retrying.
+    public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
+        var tracker = ResumeTracker(position: start)
+        var backoff = Backoff()
+        let clock = ContinuousClock()
+        while !Task.isCancelled {
+            let reason: String
+            let attempt = clock.now
+            do {
+                let ended: String?
+                switch transport {
+                case .webSocket: ended = try await runWebSocket(&tracker, onUpdate: onUpdate)
+                case .sse: ended = try await runSSE(&tracker, onUpdate: onUpdate)
+                }
+                guard let ended else { return }
+                reason = ended
+            } catch let error as WebSocketError {
+                if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
+                if !reconnect { throw error }
+                reason = "\(error)"
+            } catch {
+                if !reconnect { throw error }
+                reason = "\(transport == .sse ? url.httpDescription : url.description): \(error)"
+            }
+            if Task.isCancelled { return }
+            // Start the backoff over only after a connection that lasted: one the server drops
+            // at once (an event it cannot take, say) must not become a tight reconnect loop.
+            if clock.now - attempt > Self.healthyConnection { backoff.reset() }
+            if try await onUpdate(.disconnected(reason: reason)) == .stop || !reconnect { return }
+            do { try await Task.sleep(for: backoff.next()) } catch { return }
+        }
+    }
+
+    /// One WebSocket connection; the reason it ended, or `nil` when told to stop.
+    private func runWebSocket(
+        _ tracker: inout ResumeTracker,
+        onUpdate: (Update) async throws -> Decision
+    ) async throws -> String? {
+        let connection = try await WebSocketClient.connect(
+            to: url.addingResume(tracker.position),
+            subprotocols: offersV1 ? [WireMode.v1Subprotocol] : [],
+            headers: headers,
+            configuration: configuration,
+            group: group
+        )
+        let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
+        if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
+        return try await connection.run { inbound, _ in
+            for try await message in inbound {
+                let update: Update?
+                if speaksV1 {
+                    update = tracker.receive(message)
+                } else {
+                    update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
+                }
+                if let update, try await onUpdate(update) == .stop { return nil }
+            }
+            return Self.ending(of: inbound)
+        }
+    }
+
+    /// Why a connection ended, in one line for the log: the server's close code and reason, or
+    /// why this side ended it ("the peer sent invalid UTF-8 in a text message (1007)").
+    static func ending(of inbound: WebSocketInboundMessages) -> String {
+        if let error = inbound.closeError { return error.description }
+        guard let code = inbound.closeCode else { return "connection lost" }
+        let reason = inbound.closeReason.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
+        return "closed by the server with code \(code.code)\(reason)"
+    }
+
+    /// One SSE response; the reason it ended, or `nil` when told to stop.
+    private func runSSE(
+        _ tracker: inout ResumeTracker,
+        onUpdate: (Update) async throws -> Decision
+    ) async throws -> String? {
+        let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, group: group)
+        if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
+        for try await message in events {
+            for update in tracker.receive(message) where try await onUpdate(update) == .stop {
+                return nil
+            }
+        }
+        return "the server ended the event stream"
+    }
+
+    /// How long a connection must have lasted for the next reconnect to start the backoff over.
+    static let healthyConnection = Duration.seconds(5)
+
+    /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
+    static func isTransient(_ status: HTTPResponseStatus) -> Bool {
+        status.code >= 500 || status == .requestTimeout || status == .tooManyRequests
+    }
+}
+
+/// Where a v1 subscription stands: the epoch and last id seen. Turns raw v1 messages into
+/// updates and drops events already seen (a resume that overlaps). Pure logic.
+struct ResumeTracker {
+    private(set) var position: ResumePoint?
+
+    init(position: ResumePoint?) {
+        self.position = position
+    }
+
+    mutating func receive(_ message: WebSocketMessage) -> ResumingSubscriber.Update? {
+        guard let (header, payload) = V1Header.parse(message.data) else { return nil }
+        switch header {
+        case .hello(let epoch, let lastID):
+            enter(epoch, liveAfter: lastID)
+            return .hello(epoch: epoch, lastID: lastID)
+        case .event(let id):
+            guard accept(id) else { return nil }
+            return .event(id: id, kind: EventKind(message.kind), payload: payload)
+        case .gap(let first, let last):
+            noteGap(first: first)
+            return .gap(first: first, last: last)
+        }
+    }
+
+    /// The server names its epoch. With no position yet, live events follow `liveAfter`. No
+    /// epoch given: the server took ours to be its own. Another epoch: the server replays its
+    /// whole buffer after a gap, so count from zero.
+    private mutating func enter(_ epoch: Epoch, liveAfter: UInt64) {
+        guard let current = position else {
+            position = ResumePoint(since: liveAfter, epoch: epoch)
+            return
+        }
+        if current.epoch == nil {
+            position = ResumePoint(since: current.since, epoch: epoch)
+        } else if current.epoch != epoch {
+            position = ResumePoint(since: 0, epoch: epoch)
+        }
+    }
+
+    /// Whether event `id` is new; if so it becomes the position.
+    private mutating func accept(_ id: UInt64) -> Bool {
+        guard let current = position, id > current.since else { return false }
+        position?.since = id
+        return true
+    }
+
+    /// `gap 0 N`: our position was from another life of the stream; count from zero.
+    private mutating func noteGap(first: UInt64) {
+        if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
+    }
+}
+
+extension ResumeTracker {
+    /// `Last-Event-ID` for resuming over SSE.
+    var lastEventID: String? {
+        guard let position else { return nil }
+        return position.epoch.map { SSEFormat.eventID(epoch: $0, id: position.since) } ?? String(position.since)
+    }
+
+    /// Turns one SSE event into updates: a new epoch shows as a `hello`, repeats are dropped.
+    mutating func receive(_ message: SSEParser.Message) -> [ResumingSubscriber.Update] {
+        if message.event == "gap" {
+            let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
+            guard numbers.count == 2 else { return [] }
+            noteGap(first: numbers[0])
+            return [.gap(first: numbers[0], last: numbers[1])]
+        }
+        guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
+            return []
+        }
+        var updates: [ResumingSubscriber.Update] = []
+        // SSE has no hello: an event of an epoch not seen yet stands for one.
+        if position?.epoch != epoch {
+            updates.append(.hello(epoch: epoch, lastID: point.since))
+            enter(epoch, liveAfter: max(point.since, 1) - 1)
+        }
+        guard accept(point.since) else { return updates }
+        let payload: ByteBuffer
+        let kind: EventKind
+        if message.event == "binary" {
+            kind = .binary
+            payload = ByteBuffer(bytes: Base64.decode(message.data) ?? [])
+        } else {
+            kind = .text
+            payload = ByteBuffer(string: message.data)
+        }
+        updates.append(.event(id: point.since, kind: kind, payload: payload))
+        return updates
+    }
+}
+
+extension WebSocketURL {
+    /// This URL with `since` and `epoch` added for resuming at `point`.
+    func addingResume(_ point: ResumePoint?) -> WebSocketURL {
+        guard let point else { return self }
+        var items = [("since", String(point.since))]
+        if let epoch = point.epoch { items.append(("epoch", epoch.rawValue)) }
+        return addingQuery(items)
+    }
+}
+
+extension EventKind {
+    init(_ kind: WebSocketMessage.Kind) {
+        self = kind == .text ? .text : .binary
+    }
+}

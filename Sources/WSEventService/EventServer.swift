@@ -1,0 +1,218 @@
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import ServiceLifecycle
+import WSEventRoles
+import WSEventStreams
+import WSEventTransports
+import WSEventWebSocket
+
+/// A wsevent server: one stream at the configured path, fed by the producer and/or upstream
+/// consumers, served to WebSocket subscribers on every core.
+///
+/// ```swift
+/// let server = try await EventServer.bind(configuration: configuration, logger: logger)
+/// try await server.run()   // until cancelled or a graceful shutdown; then drains
+/// ```
+public final class EventServer: Service, Sendable {
+    public let configuration: ServiceConfiguration
+    public let registry: StreamRegistry<EncodedEvent>
+    /// The stream at ``ServiceConfiguration/servePath``.
+    public let stream: WireEventStream
+    /// The state of each upstream consumed, as `/healthz` shows it.
+    public let upstreams: UpstreamLinks
+    private let serverChannel: Channel
+    private let quiescing: ServerQuiescingHelper
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    private init(
+        configuration: ServiceConfiguration,
+        registry: StreamRegistry<EncodedEvent>,
+        stream: WireEventStream,
+        upstreams: UpstreamLinks,
+        serverChannel: Channel,
+        quiescing: ServerQuiescingHelper,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.stream = stream
+        self.upstreams = upstreams
+        self.serverChannel = serverChannel
+        self.quiescing = quiescing
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var port: Int { serverChannel.localAddress?.port ?? configuration.servePort }
+
+    /// The URL subscribers use.
+    public var url: WebSocketURL {
+        WebSocketURL(host: configuration.bindHost == "0.0.0.0" ? "127.0.0.1" : configuration.bindHost, port: port, path: stream.path)
+    }
+
+    /// Creates the stream and starts listening; nothing is produced or consumed before ``run()``.
+    /// - Throws: ``EventServerError`` when the address cannot be bound.
+    public static func bind(
+        configuration: ServiceConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "wsevent")
+    ) async throws -> EventServer {
+        let stream = WireEventStream(
+            path: configuration.servePath,
+            bufferSize: configuration.bufferSize,
+            source: configuration.isRelay ? .awaitingUpstream : .origin
+        )
+        let registry = StreamRegistry<EncodedEvent>([stream])
+        let upstreams = UpstreamLinks(configuration.upstreams)
+        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
+        let quiescing = ServerQuiescingHelper(group: group)
+        let webSocket = configuration.webSocket
+        let pending = configuration.maxPendingBytes
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try WebSocketServerPipeline.configure(
+                        channel: channel,
+                        configuration: webSocket,
+                        httpHandler: ServiceHTTPHandler(context: context, logger: logger),
+                        shouldUpgrade: { channel, head in
+                            guard case .success = SubscribeRequest.check(head, context: context) else {
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
+                            var headers = HTTPHeaders()
+                            if WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers)) == .v1 {
+                                headers.add(name: "Sec-WebSocket-Protocol", value: WireMode.v1Subprotocol)
+                            }
+                            return channel.eventLoop.makeSucceededFuture(headers)
+                        },
+                        upgraded: { channel, head in
+                            guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
+                                throw ChannelError.inappropriateOperationForState
+                            }
+                            let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
+                            try channel.pipeline.syncOperations.addHandler(
+                                StreamSubscriberHandler(
+                                    stream: request.stream,
+                                    format: .webSocket(mode),
+                                    resume: request.resume,
+                                    maxPendingBytes: pending,
+                                    logger: logger
+                                )
+                            )
+                        }
+                    )
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.bindHost, port: configuration.servePort).get()
+        } catch {
+            throw EventServerError(address: configuration.serveAddress, underlying: error)
+        }
+        return EventServer(
+            configuration: configuration,
+            registry: registry,
+            stream: stream,
+            upstreams: upstreams,
+            serverChannel: channel,
+            quiescing: quiescing,
+            group: group,
+            logger: logger
+        )
+    }
+
+    /// Produces and consumes until the task is cancelled or a graceful shutdown begins, then
+    /// stops accepting, closes every subscriber with 1001 and waits (bounded) for them.
+    public func run() async throws {
+        let displayHost = configuration.serveHost.isEmpty ? "0.0.0.0" : configuration.serveHost
+        logger.info("serving ws://\(displayHost):\(port)\(stream.path)")
+        for upstream in configuration.upstreams {
+            logger.info("consuming \(upstream) into \(stream.path)")
+        }
+        await withDiscardingTaskGroup { group in
+            if configuration.produce {
+                let producer = Producer(
+                    stream: stream,
+                    interval: .nanoseconds(configuration.interval.nanoseconds),
+                    serveAddress: configuration.servePort == 0 ? "\(configuration.serveHost):\(port)" : configuration.serveAddress
+                )
+                group.addTask { await producer.run() }
+            }
+            for upstream in configuration.upstreams {
+                // An upstream's v1 frame carries its header line on top of a payload of up to
+                // the same limit as ours.
+                var upstreamLimits = configuration.webSocket
+                upstreamLimits.maxMessageSize += V1Header.maxLineLength + 1
+                let consumer = UpstreamConsumer(
+                    url: upstream,
+                    stream: stream,
+                    mode: configuration.isRelay ? .mirror : .merge,
+                    configuration: upstreamLimits,
+                    group: self.group,
+                    links: upstreams,
+                    logger: logger
+                )
+                group.addTask { await consumer.run() }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await shutdown()
+    }
+
+    /// Stops accepting, sends 1001 to every subscriber and waits for the connections to close,
+    /// at most ``ServiceConfiguration/shutdownTimeout``.
+    public func shutdown() async {
+        logger.info("shutting down: closing subscribers with 1001")
+        // WebSocket subscribers also hear it from the quiescing helper; SSE responses, which
+        // NIO's HTTP pipeline holds on to, only from their stream.
+        for stream in registry.all { stream.closeAllSubscribers() }
+        let done = serverChannel.eventLoop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: done)
+        let timeout = serverChannel.eventLoop.scheduleTask(in: configuration.shutdownTimeout) {
+            done.fail(ChannelError.ioOnClosedChannel)
+        }
+        do {
+            try await done.futureResult.get()
+        } catch {
+            logger.warning("shutdown timed out; connections still closing are dropped with the process")
+        }
+        timeout.cancel()
+    }
+}
+
+/// The server could not listen.
+public struct EventServerError: Error, CustomStringConvertible {
+    public let address: String
+    public let underlying: any Error
+
+    public var description: String {
+        if let io = underlying as? IOError {
+            let reason: String =
+                switch io.errnoCode {
+                case 98: "address already in use"
+                case 13: "permission denied"
+                case 99: "address not available on this machine"
+                default: "\(io)"
+                }
+            return "cannot listen on \(address): \(reason)"
+        }
+        return "cannot listen on \(address): \(underlying)"
+    }
+}

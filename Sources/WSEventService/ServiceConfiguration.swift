@@ -1,0 +1,81 @@
+import Logging
+import NIOCore
+import WSEventRoles
+import WSEventStreams
+import WSEventTransports
+import WSEventWebSocket
+
+/// Everything `wsevent-service` can be told, as one value. The executable builds it from flags
+/// and environment; a program embedding ``EventServer`` builds it directly.
+public struct ServiceConfiguration: Sendable {
+    /// Where to listen. An empty host (`:8080`, as Go writes it) means all interfaces.
+    public var serveHost: String = "localhost"
+    public var servePort: Int = 8080
+    /// The stream this instance serves, with its leading `/`.
+    public var servePath: String = "/events"
+    /// Upstream streams to consume: one to relay, several to fan in.
+    public var upstreams: [WebSocketURL] = []
+    /// Run the built-in producer.
+    public var produce: Bool = true
+    /// How often the producer emits an event.
+    public var interval: TimeAmount = .milliseconds(100)
+    /// How many recent events each stream keeps for resuming subscribers.
+    public var bufferSize: Int = 1024
+    /// The largest WebSocket message accepted (1009 past it).
+    public var maxMessageSize: Int = 1 << 20
+    /// Bytes a subscriber may have pending before it is closed as too slow (1013).
+    public var maxPendingBytes: Int = 4 << 20
+    /// How long a WebSocket peer may be silent before it is pinged.
+    public var pingInterval: TimeAmount = .seconds(30)
+    /// How long a ping may go unanswered before the peer is closed (1011).
+    public var pongTimeout: TimeAmount = .seconds(10)
+    /// How long a close handshake may take before the connection is dropped.
+    public var closeTimeout: TimeAmount = .seconds(5)
+    /// How long shutdown waits for subscribers to finish their close handshakes.
+    public var shutdownTimeout: TimeAmount = .seconds(10)
+    public var logLevel: Logger.Level = .info
+    /// The bearer token publishers must present; `nil`: publishing is refused (403).
+    public var publishToken: String?
+    /// The bearer token subscribers must present (header or `?token=`); `nil`: anyone may.
+    public var subscribeToken: String?
+    /// Browser origins allowed besides the server's own (`*` for any).
+    public var allowedOrigins: [String] = []
+    /// Let a publish to a path with no stream create it.
+    public var createStreams: Bool = false
+    /// How often SSE subscribers get a comment so proxies keep the stream open.
+    public var sseHeartbeat: TimeAmount = .seconds(15)
+    /// The reconnect delay EventSource is told to use, in milliseconds.
+    public var sseRetryMilliseconds: Int = 2000
+    /// Serve the live demo page at `/`.
+    public var demoPage: Bool = true
+
+    public init() {}
+
+    /// `host:port` as the user wrote it, e.g. in the producer's messages.
+    public var serveAddress: String { "\(serveHost):\(servePort)" }
+
+    /// The host to bind: `localhost` is 127.0.0.1 (as Go listens), an empty host all interfaces.
+    var bindHost: String {
+        switch serveHost {
+        case "": "0.0.0.0"
+        case "localhost": "127.0.0.1"
+        default: serveHost
+        }
+    }
+
+    /// The relay role: exactly one upstream and no producer. Its stream mirrors the upstream.
+    public var isRelay: Bool { !produce && upstreams.count == 1 }
+
+    /// Origins allowed to subscribe and publish from a browser.
+    public var cors: CORSPolicy { CORSPolicy(allowedOrigins: allowedOrigins) }
+
+    /// Settings for every WebSocket connection, served or consumed.
+    public var webSocket: WebSocketConfiguration {
+        WebSocketConfiguration(
+            maxMessageSize: maxMessageSize,
+            pingInterval: pingInterval,
+            pongTimeout: pongTimeout,
+            closeTimeout: closeTimeout
+        )
+    }
+}

@@ -1,0 +1,219 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import WSEventRoles
+import WSEventStreams
+import WSEventTransports
+import WSEventWebSocket
+
+/// Serves every request that does not become a WebSocket: SSE subscriptions, publishes,
+/// CORS preflights, health, the demo page, and refusals with their reason.
+final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        /// Reading a publish body.
+        case publishing(PublishRequest, HTTPRequestHead, ByteBuffer)
+        /// The rest of a request whose answer has gone out.
+        case ignoringBody
+        /// The connection became an SSE subscription; nothing more is read.
+        case streaming
+    }
+
+    private let context: ServiceContext
+    private let logger: Logger
+    private var state = State.idle
+
+    init(context: ServiceContext, logger: Logger) {
+        self.context = context
+        self.logger = logger
+    }
+
+    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (_, .streaming):
+            break
+        case (.head(let head), _):
+            state = .idle
+            route(head, channelContext: channelContext)
+        case (.body(var chunk), .publishing(let request, let head, var body)):
+            guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
+                state = .ignoringBody
+                let refusal = PublishRequest.tooLarge(self.context.configuration.maxMessageSize)
+                return refuse(refusal, head: head, headers: request.headers, keepAlive: false, channelContext: channelContext)
+            }
+            body.writeBuffer(&chunk)
+            state = .publishing(request, head, body)
+        case (.end, .publishing(let request, let head, let body)):
+            state = .idle
+            switch request.publish(body) {
+            case .success(let json):
+                respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
+            case .failure(let refusal):
+                refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
+            }
+        case (.body, _), (.end, _):
+            break
+        }
+    }
+
+    /// NIO's error handler has answered a malformed request with 400; shut the door. (A
+    /// refused upgrade also reports an error here; the refusal is answered in `route`.)
+    func errorCaught(context channelContext: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError { channelContext.close(promise: nil) }
+    }
+
+    private func route(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        if head.method == .CONNECT {
+            state = .ignoringBody
+            return ConnectRefusal.answer(channelContext)
+        }
+        let path = RequestTarget(head.uri).path
+        if head.method == .OPTIONS {
+            return preflight(head, channelContext: channelContext)
+        }
+        switch path {
+        case "/healthz":
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: context.registry, upstreams: context.upstreams).json)
+        case "/" where context.configuration.demoPage:
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
+        default:
+            if head.method == .POST {
+                startPublish(head, channelContext: channelContext)
+            } else {
+                subscribeOrExplain(head, channelContext: channelContext)
+            }
+        }
+    }
+
+    private func startPublish(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        switch PublishRequest.check(head, context: context) {
+        case .success(let request):
+            state = .publishing(request, head, channelContext.channel.allocator.buffer(capacity: 0))
+            if request.expectsContinue {
+                // Only now, with every check passed: the client sends the body after this (curl
+                // otherwise waits a second for it). An informational head has no end part; the
+                // final answer follows once the body is read.
+                let proceed = HTTPResponseHead(version: head.version, status: .continue)
+                channelContext.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
+            }
+        case .failure(let refusal):
+            // The body is not read: close after answering unless there is none.
+            let bodyless = head.headers.first(name: "Content-Length") == "0"
+            state = .ignoringBody
+            refuse(refusal, head: head, keepAlive: bodyless, channelContext: channelContext)
+        }
+    }
+
+    private func subscribeOrExplain(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        switch SubscribeRequest.check(head, context: context) {
+        case .failure(let refusal):
+            refuse(refusal, head: head, keepAlive: !isUpgrade, channelContext: channelContext)
+        case .success(let request) where SubscribeRequest.wantsSSE(head) && !isUpgrade:
+            startSSE(request, head: head, channelContext: channelContext)
+        case .success:
+            if isUpgrade {
+                // The upgrader refused a request we would accept: its WebSocket headers are bad.
+                respond(channelContext, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
+            } else {
+                let path = RequestTarget(head.uri).path
+                respond(
+                    channelContext,
+                    head: head,
+                    status: .upgradeRequired,
+                    headers: ["Upgrade": "websocket"],
+                    body: """
+                        \(path) is an event stream: subscribe with a WebSocket client (`wsclient ws://HOST:PORT\(path)`), \
+                        or with Server-Sent Events (Accept: text/event-stream, e.g. `curl -N -H 'Accept: text/event-stream' http://HOST:PORT\(path)`)
+
+                        """
+                )
+            }
+        }
+    }
+
+    private func startSSE(_ request: SubscribeRequest, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        state = .streaming
+        var headers = request.headers
+        headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
+        headers.add(name: "Cache-Control", value: "no-cache")
+        headers.add(name: "X-Accel-Buffering", value: "no")
+        channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        let configuration = context.configuration
+        let subscriber = StreamSubscriberHandler(
+            stream: request.stream,
+            format: .sse(retry: configuration.sseRetryMilliseconds, heartbeat: configuration.sseHeartbeat),
+            resume: request.resume,
+            maxPendingBytes: configuration.maxPendingBytes,
+            logger: logger
+        )
+        do {
+            try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
+        } catch {
+            channelContext.close(promise: nil)
+        }
+    }
+
+    private func preflight(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        switch context.cors(head) {
+        case .failure(let refusal):
+            refuse(refusal, head: head, channelContext: channelContext)
+        case .success(var headers):
+            headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
+            headers.add(name: "Access-Control-Allow-Headers", value: "Authorization, Content-Type, Last-Event-ID")
+            headers.add(name: "Access-Control-Max-Age", value: "600")
+            headers.add(name: "Allow", value: "GET, POST, OPTIONS")
+            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+            // 204 carries no body and no Content-Length, so it is written here, not by respond().
+            let response = HTTPResponseHead(version: head.version, status: .noContent, headers: headers)
+            channelContext.write(wrapOutboundOut(.head(response)), promise: nil)
+            let done = channelContext.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !head.isKeepAlive {
+                let loopBound = NIOLoopBound(channelContext, eventLoop: channelContext.eventLoop)
+                done.whenComplete { _ in loopBound.value.close(promise: nil) }
+            }
+        }
+    }
+
+    private func methodNotAllowed(_ head: HTTPRequestHead, allow: String, _ channelContext: ChannelHandlerContext) {
+        respond(channelContext, head: head, status: .methodNotAllowed, headers: ["Allow": allow], body: "use \(allow)\n")
+    }
+
+    private func refuse(
+        _ refusal: Refusal,
+        head: HTTPRequestHead,
+        headers: HTTPHeaders = [:],
+        keepAlive: Bool = true,
+        channelContext: ChannelHandlerContext
+    ) {
+        // An allowed browser page may read why it was refused.
+        var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers
+        all.add(contentsOf: refusal.headers)
+        respond(channelContext, head: head, status: refusal.status, headers: all, body: refusal.message + "\n", keepAlive: keepAlive)
+    }
+
+    private func respond(
+        _ channelContext: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders = [:],
+        contentType: String = "text/plain; charset=utf-8",
+        body: String,
+        keepAlive: Bool = true
+    ) {
+        HTTPResponseWriter.write(
+            context: channelContext,
+            version: head.version,
+            status: status,
+            headers: headers,
+            contentType: contentType,
+            body: head.method == .HEAD ? "" : body,
+            keepAlive: keepAlive && head.isKeepAlive
+        )
+    }
+}

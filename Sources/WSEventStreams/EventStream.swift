@@ -1,0 +1,188 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One stream of events, named by its URL path: ids, epoch, replay buffer and fan-out.
+///
+/// An *origin* stream assigns ids itself. A *relay* stream mirrors a `wsevent.v1` upstream
+/// (same ids, same epoch); until its upstream has answered once it does not know its epoch and
+/// refuses subscribers. A relay whose upstream speaks plain WebSocket becomes an origin.
+///
+/// All state sits behind one lock; publishing encodes the event's frames once, appends it to
+/// the replay buffer and queues it to each event loop's ``LoopShard`` inside that lock, so
+/// every loop sees the same order and a joining subscriber's replay meets the live events
+/// exactly (see ``subscribe(_:on:resume:)``).
+public final class EventStream<Element: StreamElement>: Sendable {
+    public typealias Source = StreamSource
+    public typealias Status = StreamStatus
+    public typealias PublishError = StreamPublishError
+
+    private struct State {
+        var epoch: Epoch
+        var lastID: UInt64 = 0
+        /// A mirror's knowledge of its upstream: the highest id the upstream announced in this
+        /// epoch (its `hello`) or sent since. Bounds how far ahead a subscriber may wait.
+        var upstreamLastID: UInt64 = 0
+        var source: Source
+        var buffer: ReplayBuffer<Element>
+        var shards: [LoopShard<Element>] = []
+    }
+
+    /// The URL path, with its leading `/`.
+    public let path: String
+    private let allocator = ByteBufferAllocator()
+    private let state: NIOLockedValueBox<State>
+
+    /// - Parameters:
+    ///   - path: the stream's URL path (`/events`).
+    ///   - bufferSize: how many recent events are kept for resuming subscribers.
+    ///   - source: `.origin`, or `.awaitingUpstream` for a relay.
+    public init(path: String, bufferSize: Int = 1024, source: Source = .origin) {
+        self.path = path.hasPrefix("/") ? path : "/" + path
+        self.state = NIOLockedValueBox(
+            State(epoch: .random(), source: source, buffer: ReplayBuffer(capacity: bufferSize))
+        )
+    }
+
+    public var status: Status {
+        state.withLockedValue { state in
+            Status(
+                path: path,
+                epoch: state.epoch,
+                lastID: state.lastID,
+                source: state.source,
+                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount }
+            )
+        }
+    }
+
+    /// Where the stream's ids come from now.
+    public var source: Source { state.withLockedValue { $0.source } }
+
+    /// Whether subscribers can join: false only for a relay that has not reached its upstream.
+    public var isReady: Bool { state.withLockedValue { $0.source != .awaitingUpstream } }
+
+    // MARK: Publishing
+
+    /// Adds an event at an origin and returns its id and the epoch.
+    @discardableResult
+    public func publish(kind: EventKind, payload: ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
+        try publish(kind: kind) { _ in payload }
+    }
+
+    /// Adds an event whose payload depends on its id (as the producer's does).
+    @discardableResult
+    public func publish(kind: EventKind, payload makePayload: (UInt64) -> ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
+        try state.withLockedValue { state in
+            guard state.source == .origin else { throw PublishError.notOrigin }
+            let id = state.lastID + 1
+            append(Event(id: id, kind: kind, payload: makePayload(id)), to: &state)
+            return (id, state.epoch)
+        }
+    }
+
+    /// Adds an event received from a `wsevent.v1` upstream, keeping its id. Ids at or below the
+    /// last one are duplicates (a resume overlapping what we had) and are dropped.
+    public func mirror(_ event: Event) {
+        state.withLockedValue { state in
+            guard state.source == .mirror, event.id > state.lastID else { return }
+            state.upstreamLastID = max(state.upstreamLastID, event.id)
+            append(event, to: &state)
+        }
+    }
+
+    /// The upstream said `hello <epoch> <last-id>`: mirror it. A different epoch than the one
+    /// mirrored so far means the origin restarted: the buffer is dropped and subscribers are
+    /// told. `lastID` is remembered as the upstream's known position in the epoch.
+    public func adoptUpstreamEpoch(_ epoch: Epoch, lastID: UInt64) {
+        state.withLockedValue { state in
+            if state.source == .mirror, state.epoch == epoch {
+                // A reconnect in the same epoch; the upstream (itself a relay, perhaps
+                // refilling) may announce less than we knew, but ids known once stay known.
+                state.upstreamLastID = max(state.upstreamLastID, lastID)
+                return
+            }
+            let hadSubscribers = state.source != .awaitingUpstream
+            state.source = .mirror
+            state.epoch = epoch
+            state.lastID = 0
+            state.upstreamLastID = lastID
+            state.buffer.removeAll()
+            if hadSubscribers {
+                for shard in state.shards { shard.enqueue(.restart(epoch)) }
+            }
+        }
+    }
+
+    /// The upstream speaks plain WebSocket: this stream assigns ids itself from now on. A
+    /// stream that mirrored a v1 upstream before keeps its epoch and continues its ids.
+    public func becomeOrigin() {
+        state.withLockedValue { state in
+            state.source = .origin
+        }
+    }
+
+    /// The last id mirrored and its epoch, for resuming an upstream (`nil` before any hello).
+    public var mirrorPosition: ResumePoint? {
+        state.withLockedValue { state in
+            state.source == .mirror ? ResumePoint(since: state.lastID, epoch: state.epoch) : nil
+        }
+    }
+
+    private func append(_ event: Event, to state: inout State) {
+        let encoded = Element(event, epoch: state.epoch, allocator: allocator)
+        state.lastID = event.id
+        state.buffer.append(id: event.id, encoded)
+        for shard in state.shards { shard.enqueue(.event(encoded)) }
+    }
+
+    /// Tells every subscriber the server is going away (WebSocket: 1001; SSE: end of stream).
+    public func closeAllSubscribers() {
+        state.withLockedValue { state in
+            for shard in state.shards { shard.enqueue(.shutdown) }
+        }
+    }
+
+    // MARK: Subscribing
+
+    /// What a joining subscriber is told and replayed.
+    package struct Subscription {
+        package var epoch: Epoch
+        package var lastID: UInt64
+        package var plan: ResumePlan<Element>
+    }
+
+    /// Registers `subscriber` for live events and returns its replay; `nil` while the stream
+    /// is not ready. Must be called on `eventLoop`, the subscriber's loop: events published
+    /// after the snapshot reach the shard's queue after this call returns, so together with
+    /// the plan's position the subscriber gets every event once.
+    package func subscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop, resume: ResumePoint?) -> Subscription? {
+        eventLoop.preconditionInEventLoop()
+        return state.withLockedValue { state in
+            guard state.source != .awaitingUpstream else { return nil }
+            let shard = shard(for: eventLoop, in: &state)
+            shard.add(subscriber)
+            let plan = ResumePlan(
+                resume: resume,
+                epoch: state.epoch,
+                lastID: state.lastID,
+                buffer: state.buffer,
+                upstreamLastID: state.source == .mirror ? state.upstreamLastID : nil
+            )
+            return Subscription(epoch: state.epoch, lastID: state.lastID, plan: plan)
+        }
+    }
+
+    /// Removes a subscriber; on its event loop.
+    package func unsubscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop) {
+        eventLoop.preconditionInEventLoop()
+        let shard = state.withLockedValue { state in state.shards.first { $0.eventLoop === eventLoop } }
+        shard?.remove(subscriber)
+    }
+
+    private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard<Element> {
+        if let shard = state.shards.first(where: { $0.eventLoop === eventLoop }) { return shard }
+        let shard = LoopShard<Element>(eventLoop: eventLoop)
+        state.shards.append(shard)
+        return shard
+    }
+}

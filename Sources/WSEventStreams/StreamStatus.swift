@@ -1,0 +1,24 @@
+/// Where the stream's ids come from.
+public enum StreamSource: String, Sendable {
+    /// Ids are assigned here.
+    case origin
+    /// A relay that has not heard from its upstream yet: no epoch, no subscribers.
+    case awaitingUpstream = "awaiting-upstream"
+    /// Ids and epoch are the upstream's.
+    case mirror
+}
+
+/// A snapshot for health checks and logs.
+public struct StreamStatus: Sendable {
+    public var path: String
+    public var epoch: Epoch
+    public var lastID: UInt64
+    public var source: StreamSource
+    public var subscribers: Int
+}
+
+/// Why a publish was refused.
+public enum StreamPublishError: Error, Sendable {
+    /// The stream mirrors an upstream: its ids belong to the origin.
+    case notOrigin
+}

@@ -1,0 +1,160 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import WSEventStreams
+import WSEventWebSocket
+
+/// The application end of a subscriber's channel, WebSocket or SSE: joins a stream, writes the
+/// replay, then writes live events as the stream's ``LoopShard`` hands them over, in batches.
+///
+/// Everything here runs on the channel's event loop. Pending bytes are bounded: past
+/// `maxPendingBytes` (plus the size of its initial replay, until that has gone out) a
+/// subscriber is too slow and is closed (WebSocket: 1013), so it never holds back the stream
+/// or grows memory. The channel's write-buffer high water mark is set to the same limit, so the
+/// cheap `isWritable` check screens every delivery and the exact count is read only past it.
+package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
+    package typealias InboundIn = Never
+
+    private let stream: WireEventStream
+    private let format: SubscriberFormat
+    private let resume: ResumePoint?
+    private let maxPendingBytes: Int
+    private let logger: Logger
+    /// Bytes of the initial replay still on their way out; allowed on top of the limit.
+    private var replayAllowance = 0
+    private var context: ChannelHandlerContext?
+    /// The last id written; live events at or below it are skipped.
+    private var position: UInt64 = 0
+    /// The epoch the subscription began in.
+    private var epoch: Epoch?
+    private var subscribed = false
+    private var needsFlush = false
+    private var heartbeat: RepeatedTask?
+
+    package init(stream: WireEventStream, format: SubscriberFormat, resume: ResumePoint?, maxPendingBytes: Int, logger: Logger) {
+        self.stream = stream
+        self.format = format
+        self.resume = resume
+        self.maxPendingBytes = maxPendingBytes
+        self.logger = logger
+    }
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        guard let subscription = stream.subscribe(self, on: context.eventLoop, resume: resume) else {
+            format.close(context: context, code: .tryAgainLater)
+            return
+        }
+        subscribed = true
+        position = subscription.plan.position
+        epoch = subscription.epoch
+        let allocator = context.channel.allocator
+        if let greeting = format.greeting(epoch: subscription.epoch, lastID: subscription.lastID, allocator: allocator) {
+            context.write(greeting, promise: nil)
+        }
+        var lastWrite: EventLoopFuture<Void>?
+        for item in subscription.plan.items {
+            let message: NIOAny
+            switch item {
+            case .gap(let first, let last):
+                guard let gap = format.gapMessage(first: first, last: last, allocator: allocator) else { continue }
+                message = gap
+            case .event(_, let event):
+                message = format.message(for: event)
+                replayAllowance += format.bytes(of: event).readableBytes
+            }
+            lastWrite = context.write(message)
+        }
+        context.flush()
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        lastWrite?.whenSuccess { loopBound.value.replayAllowance = 0 }
+        if case .sse(_, let interval) = format {
+            heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                loopBound.value.sendHeartbeat()
+            }
+        }
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        leave()
+        self.context = nil
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        leave()
+        context.fireChannelInactive()
+    }
+
+    // MARK: StreamSubscriber
+
+    package func deliver(_ event: EncodedEvent) {
+        guard subscribed, let context, event.id > position else { return }
+        if event.id > position + 1,
+            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: context.channel.allocator)
+        {
+            context.write(gap, promise: nil)
+        }
+        context.write(format.message(for: event), promise: nil)
+        position = event.id
+        needsFlush = true
+        if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
+            tooSlow(context: context)
+        }
+    }
+
+    package func flushBatch() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    package func streamRestarted(epoch newEpoch: Epoch) {
+        guard subscribed, let context, newEpoch != epoch else { return }
+        epoch = newEpoch
+        if format.tracksIDs {
+            // Ids restart: end the subscription so the client resumes and is told of the gap.
+            leave()
+            format.close(context: context, code: .serviceRestart)
+        } else {
+            // Plain WebSocket subscribers never see ids: go on with the new epoch's events.
+            position = 0
+        }
+    }
+
+    package func serverShuttingDown() {
+        guard subscribed, let context else { return }
+        leave()
+        format.close(context: context, code: .goingAway)
+    }
+
+    private func sendHeartbeat() {
+        guard subscribed, let context else { return }
+        context.writeAndFlush(format.heartbeatMessage, promise: nil)
+    }
+
+    private func pendingBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
+    }
+
+    private func tooSlow(context: ChannelHandlerContext) {
+        leave()
+        logger.warning(
+            "closing slow subscriber",
+            metadata: [
+                "peer": "\(context.remoteAddress?.description ?? "?")",
+                "stream": "\(stream.path)",
+                "format": "\(format.name)",
+                "position": "\(position)",
+            ]
+        )
+        format.close(context: context, code: .tryAgainLater)
+    }
+
+    private func leave() {
+        heartbeat?.cancel()
+        heartbeat = nil
+        guard subscribed, let context else { return }
+        subscribed = false
+        stream.unsubscribe(self, on: context.eventLoop)
+    }
+}

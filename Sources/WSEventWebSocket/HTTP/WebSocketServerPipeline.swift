@@ -1,0 +1,56 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Builds the server side of a connection: HTTP/1.1 with a WebSocket upgrader, and after the
+/// upgrade NIO's frame codec followed by ``WebSocketProtocolHandler``.
+package enum WebSocketServerPipeline {
+    /// Configures `channel`; call on its event loop.
+    ///
+    /// - Parameters:
+    ///   - httpHandler: serves every request that is not upgraded; removed after an upgrade.
+    ///   - shouldUpgrade: returns the extra response headers to accept, `nil` to refuse (the
+    ///     request then goes to `httpHandler`, which gives the reason).
+    ///   - upgraded: adds the application handlers after the protocol handler.
+    package static func configure(
+        channel: Channel,
+        configuration: WebSocketConfiguration,
+        httpHandler: any ChannelHandler & RemovableChannelHandler,
+        shouldUpgrade: @escaping @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
+        upgraded: @escaping @Sendable (Channel, HTTPRequestHead) throws -> Void
+    ) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: max(configuration.maxMessageSize, 125),
+            automaticErrorHandling: false,
+            shouldUpgrade: shouldUpgrade,
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = WebSocketProtocolHandler(isServer: true, configuration: configuration)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try upgraded(channel, head)
+                }
+            }
+        )
+        let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+                }
+            ),
+            withErrorHandling: true
+        )
+        try channel.pipeline.syncOperations.addHandler(httpHandler)
+    }
+
+    /// The subprotocols a client offers in `Sec-WebSocket-Protocol`, in its order of preference.
+    package static func offeredSubprotocols(_ headers: HTTPHeaders) -> [String] {
+        headers[canonicalForm: "sec-websocket-protocol"].map { String($0.filter { $0 != " " && $0 != "\t" }) }
+    }
+
+    /// The first offered subprotocol the server supports, if any.
+    package static func choose(from offered: [String], supported: [String]) -> String? {
+        offered.first { supported.contains($0) }
+    }
+}

@@ -1,0 +1,72 @@
+import NIOHTTP1
+import Testing
+
+import WSEventCore
+@testable import WSEventService
+
+@Suite struct RequestTargetTests {
+    @Test func splitsPathAndDecodesQuery() {
+        let target = RequestTarget("/events?since=5&epoch=ab%2Dc&flag&x=a+b")
+        #expect(target.path == "/events")
+        #expect(target.query["since"] == "5")
+        #expect(target.query["epoch"] == "ab-c")
+        #expect(target.query["flag"] == "")
+        #expect(target.query["x"] == "a b")
+    }
+
+    @Test func malformedEscapesAreReportedNotDropped() {
+        let value = RequestTarget("/events?epoch=abc&since=5765%ZZ")
+        #expect(value.query["epoch"] == "abc")
+        #expect(value.query["since"] == nil)
+        #expect(value.malformed?.description == "query parameter 'since' has a malformed %-escape: '5765%ZZ'")
+        #expect(RequestTarget("/events?last_event_id=E.5765%2").malformed?.description == "query parameter 'last_event_id' has a malformed %-escape: 'E.5765%2'")
+        #expect(RequestTarget("/events?token=%").malformed?.name == "token")
+        #expect(RequestTarget("/events?since=%FF").malformed?.description == "query parameter 'since' is not UTF-8 once %-decoded: '%FF'")
+        let name = RequestTarget("/events?si%ZZnce=5")
+        #expect(name.malformed?.description == "query parameter name 'si%ZZnce' has a malformed %-escape")
+        #expect(name.query.isEmpty)
+        // The first bad parameter is the one reported.
+        #expect(RequestTarget("/events?a=%G0&b=%ZZ").malformed?.name == "a")
+        #expect(RequestTarget("/events?since=5&epoch=ab%2Dc").malformed == nil)
+    }
+
+    @Test func subscribeRequestsAreChecked() {
+        let registry = StreamRegistry([WireEventStream(path: "/events"), WireEventStream(path: "/relay", source: .awaitingUpstream)])
+        var configuration = ServiceConfiguration()
+        configuration.subscribeToken = "tok"
+        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: UpstreamLinks())
+        func status(_ method: HTTPMethod, _ uri: String, _ headers: HTTPHeaders = ["Authorization": "Bearer tok"]) -> HTTPResponseStatus? {
+            let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
+            if case .failure(let refusal) = SubscribeRequest.check(head, context: context) { return refusal.status }
+            return nil
+        }
+        #expect(status(.GET, "/events") == nil)
+        #expect(status(.GET, "/events?since=3&epoch=abc") == nil)
+        #expect(status(.GET, "/nope") == .notFound)
+        #expect(status(.DELETE, "/events") == .methodNotAllowed)
+        #expect(status(.GET, "/relay") == .serviceUnavailable)
+        #expect(status(.GET, "/events?since=abc") == .badRequest)
+        #expect(status(.GET, "/events?since=1&epoch=a.b") == .badRequest)
+        #expect(status(.GET, "/events", [:]) == .unauthorized)
+        #expect(status(.GET, "/events?token=tok", [:]) == nil)
+        #expect(status(.GET, "/events?token=bad", [:]) == .unauthorized)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Origin": "http://evil", "Host": "h"]) == .forbidden)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "x.y"]) == .badRequest)
+        // A token that does not decode is a bad request, not a wrong token.
+        #expect(status(.GET, "/events?token=t%ZZ", [:]) == .badRequest)
+        #expect(status(.GET, "/events?last_event_id=E.5765%ZZ") == .badRequest)
+    }
+
+    @Test func publishRequestsRefuseAMalformedQuery() {
+        var configuration = ServiceConfiguration()
+        configuration.publishToken = "tok"
+        let context = ServiceContext(registry: StreamRegistry([WireEventStream(path: "/events")]), configuration: configuration, upstreams: UpstreamLinks())
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/events?x=%ZZ", headers: ["Authorization": "Bearer tok"])
+        guard case .failure(let refusal) = PublishRequest.check(head, context: context) else {
+            Issue.record("a malformed query was accepted")
+            return
+        }
+        #expect(refusal.status == .badRequest)
+        #expect(refusal.message == "query parameter 'x' has a malformed %-escape: '%ZZ'")
+    }
+}

@@ -1,0 +1,41 @@
+import Testing
+
+import WSEventCore
+@testable import WSEventStreams
+
+@Suite struct ReplayBufferTests {
+    @Test func keepsTheLastCapacityElements() {
+        var buffer = ReplayBuffer<String>(capacity: 3)
+        for id in 1...5 { buffer.append(id: UInt64(id), "e\(id)") }
+        #expect(buffer.count == 3)
+        #expect(buffer.firstID == 3)
+        #expect(buffer.lastID == 5)
+        #expect(buffer.elements(after: 0).map(\.element) == ["e3", "e4", "e5"])
+    }
+
+    @Test func elementsAfterAnIdAreInOrder() {
+        var buffer = ReplayBuffer<String>(capacity: 10)
+        for id in [1, 2, 3, 7, 8] { buffer.append(id: UInt64(id), "e\(id)") }
+        #expect(buffer.elements(after: 2).map(\.id) == [3, 7, 8])
+        #expect(buffer.elements(after: 5).map(\.id) == [7, 8])
+        #expect(buffer.elements(after: 8).isEmpty)
+    }
+
+    @Test func zeroCapacityKeepsNothing() {
+        var buffer = ReplayBuffer<String>(capacity: 0)
+        buffer.append(id: 1, "e1")
+        #expect(buffer.count == 0)
+        #expect(buffer.elements(after: 0).isEmpty)
+    }
+
+    @Test func removeAllEmpties() {
+        var buffer = ReplayBuffer<Int>(capacity: 2)
+        buffer.append(id: 1, 1)
+        buffer.append(id: 2, 2)
+        buffer.append(id: 3, 3)
+        buffer.removeAll()
+        #expect(buffer.count == 0)
+        buffer.append(id: 1, 1)
+        #expect(buffer.elements(after: 0).map(\.id) == [1])
+    }
+}

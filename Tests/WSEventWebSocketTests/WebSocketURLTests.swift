@@ -1,0 +1,50 @@
+import Testing
+
+import WSEventCore
+@testable import WSEventWebSocket
+
+@Suite struct WebSocketURLTests {
+    @Test func parsesFullURLs() throws {
+        let url = try #require(WebSocketURL("ws://example.com:9090/proxy-events?since=3"))
+        #expect(url.host == "example.com")
+        #expect(url.port == 9090)
+        #expect(url.path == "/proxy-events")
+        #expect(url.query == "since=3")
+        #expect(url.target == "/proxy-events?since=3")
+        #expect(WebSocketURL("ws://example.com/x")?.port == 80)
+    }
+
+    @Test func parsesTheSeedsHostPortPath() throws {
+        let url = try #require(WebSocketURL("localhost:8080/events"))
+        #expect(url.host == "localhost")
+        #expect(url.port == 8080)
+        #expect(url.path == "/events")
+        #expect(WebSocketURL(":8080/events")?.host == "127.0.0.1")
+        #expect(WebSocketURL("[::1]:8080/events")?.host == "::1")
+    }
+
+    @Test func rejectsWhatItCannotServe() {
+        #expect(WebSocketURL("wss://example.com/x") == nil)
+        #expect(WebSocketURL("localhost/events") == nil)
+        #expect(WebSocketURL("localhost:99999/events") == nil)
+        #expect(WebSocketURL("localhost:abc/events") == nil)
+    }
+
+    @Test func hostAndPortAsGoWritesThem() {
+        #expect(HostAndPort.parse(":9090")! == ("", 9090))
+        #expect(HostAndPort.parse("localhost:8080")! == ("localhost", 8080))
+        #expect(HostAndPort.parse("[::]:80")! == ("::", 80))
+        #expect(HostAndPort.parse("8080") == nil)
+        #expect(HostAndPort.parse("a:b:c") == nil)
+    }
+
+    @Test func tokensAreNotShown() {
+        #expect(WebSocketURL("ws://h:1/x?since=3&token=secret")?.description == "ws://h:1/x?since=3&token=***")
+        #expect(WebSocketURL("ws://h:1/x?token=secret")?.target == "/x?token=secret")
+    }
+
+    @Test func addsQueryItems() {
+        let url = WebSocketURL(host: "h", port: 1, path: "/p").addingQuery([("since", "5"), ("epoch", "e")])
+        #expect(url.target == "/p?since=5&epoch=e")
+    }
+}
