@@ -1,7 +1,7 @@
 /// `Authorization: Bearer <token>` handling.
-public enum BearerToken {
+package enum BearerToken {
     /// The token of an `Authorization` header value, if it is a bearer credential.
-    public static func parse(authorization: String?) -> String? {
+    package static func parse(authorization: String?) -> String? {
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
@@ -11,7 +11,7 @@ public enum BearerToken {
 
     /// Compares in time that depends only on the lengths, so a wrong guess reveals nothing
     /// about how much of it was right.
-    public static func matches(_ presented: String?, _ expected: String) -> Bool {
+    package static func matches(_ presented: String?, _ expected: String) -> Bool {
         guard let presented else { return false }
         let a = Array(presented.utf8)
         let b = Array(expected.utf8)

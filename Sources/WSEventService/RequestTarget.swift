@@ -3,14 +3,14 @@
 /// A parameter that cannot be decoded is not dropped: serving the request as if it were absent
 /// would, for `since` or `last_event_id`, skip events without a gap. It is kept in
 /// ``malformed`` so the request can be refused with its name and value.
-public struct RequestTarget: Sendable, Hashable {
-    public var path: String
+package struct RequestTarget: Sendable, Hashable {
+    package var path: String
     /// The parameters whose name and value decoded.
-    public var query: [String: String]
+    package var query: [String: String]
     /// The first parameter that did not decode, if any.
-    public var malformed: MalformedParameter?
+    package var malformed: MalformedParameter?
 
-    public init(_ uri: String) {
+    package init(_ uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         // A path that does not decode is looked up as sent, and so names no stream.
         path = (try? PercentDecoding.decode(parts[0]).get()) ?? String(parts[0])
@@ -34,15 +34,15 @@ public struct RequestTarget: Sendable, Hashable {
 
 /// A query parameter whose name or value has a malformed `%`-escape, or decodes to bytes that
 /// are not UTF-8.
-public struct MalformedParameter: Sendable, Hashable, CustomStringConvertible {
+package struct MalformedParameter: Sendable, Hashable, CustomStringConvertible {
     /// The decoded name; the name as sent when the name itself is at fault.
-    public var name: String
+    package var name: String
     /// The value as sent; `nil` when the name is at fault.
-    public var value: String?
+    package var value: String?
     var flaw: PercentDecoding.Flaw
 
     /// One line for a `400` answer, quoting what was sent.
-    public var description: String {
+    package var description: String {
         let problem =
             switch flaw {
             case .malformedEscape: "has a malformed %-escape"

@@ -7,10 +7,13 @@ import NIOCore
 /// (same ids, same epoch); until its upstream has answered once it does not know its epoch and
 /// refuses subscribers. A relay whose upstream speaks plain WebSocket becomes an origin.
 ///
-/// All state sits behind one lock; publishing encodes the event's frames once, appends it to
-/// the replay buffer and queues it to each event loop's ``LoopShard`` inside that lock, so
-/// every loop sees the same order and a joining subscriber's replay meets the live events
-/// exactly (see ``subscribe(_:on:resume:)``).
+/// What it keeps and fans out for each event is an `Element`, made once per event (the
+/// transports layer's `EncodedEvent`: the wire encodings). The stream knows no wire format.
+///
+/// All state sits behind one lock; publishing appends the event's element to the replay buffer
+/// and queues it to each event loop's ``LoopShard`` inside that lock, so every loop sees the
+/// same order and a joining subscriber's replay meets the live events exactly (see
+/// ``subscribe(_:on:resume:)``). A publish makes its element before taking that lock.
 public final class EventStream<Element: StreamElement>: Sendable {
     public typealias Source = StreamSource
     public typealias Status = StreamStatus
@@ -31,6 +34,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
     public let path: String
     private let allocator = ByteBufferAllocator()
     private let state: NIOLockedValueBox<State>
+    /// Held by one publisher at a time, around the state lock; see ``publish(kind:payload:)``.
+    private let publishing = NIOLock()
 
     /// - Parameters:
     ///   - path: the stream's URL path (`/events`).
@@ -70,19 +75,35 @@ public final class EventStream<Element: StreamElement>: Sendable {
     }
 
     /// Adds an event whose payload depends on its id (as the producer's does).
+    ///
+    /// `makePayload` runs outside the stream's state lock, so it may read ``status``; it must
+    /// not publish to this same stream (publishers take turns, and it would wait for itself).
     @discardableResult
     public func publish(kind: EventKind, payload makePayload: (UInt64) -> ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
-        try state.withLockedValue { state in
-            guard state.source == .origin else { throw PublishError.notOrigin }
-            let id = state.lastID + 1
-            append(Event(id: id, kind: kind, payload: makePayload(id)), to: &state)
-            return (id, state.epoch)
+        // Publishers take turns, so the id read here is still the next one when the event is
+        // appended: only a publish moves an origin's last id. The payload and its encodings
+        // are made in between, outside the state lock that subscribers and readers share.
+        try publishing.withLock {
+            let (id, epoch) = try state.withLockedValue { state in
+                guard state.source == .origin else { throw PublishError.notOrigin }
+                return (state.lastID + 1, state.epoch)
+            }
+            let encoded = Element(Event(id: id, kind: kind, payload: makePayload(id)), epoch: epoch, allocator: allocator)
+            return try state.withLockedValue { state in
+                // A relay that fell back to origin can turn mirror again meanwhile (a v1 upstream
+                // is back): then this id is not ours to give.
+                guard state.source == .origin, state.epoch == epoch, state.lastID + 1 == id else {
+                    throw PublishError.notOrigin
+                }
+                append(encoded, to: &state)
+                return (id, epoch)
+            }
         }
     }
 
     /// Adds an event received from a `wsevent.v1` upstream, keeping its id. Ids at or below the
     /// last one are duplicates (a resume overlapping what we had) and are dropped.
-    public func mirror(_ event: Event) {
+    package func mirror(_ event: Event) {
         state.withLockedValue { state in
             guard state.source == .mirror, event.id > state.lastID else { return }
             state.upstreamLastID = max(state.upstreamLastID, event.id)
@@ -93,7 +114,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// The upstream said `hello <epoch> <last-id>`: mirror it. A different epoch than the one
     /// mirrored so far means the origin restarted: the buffer is dropped and subscribers are
     /// told. `lastID` is remembered as the upstream's known position in the epoch.
-    public func adoptUpstreamEpoch(_ epoch: Epoch, lastID: UInt64) {
+    package func adoptUpstreamEpoch(_ epoch: Epoch, lastID: UInt64) {
         state.withLockedValue { state in
             if state.source == .mirror, state.epoch == epoch {
                 // A reconnect in the same epoch; the upstream (itself a relay, perhaps
@@ -115,23 +136,26 @@ public final class EventStream<Element: StreamElement>: Sendable {
 
     /// The upstream speaks plain WebSocket: this stream assigns ids itself from now on. A
     /// stream that mirrored a v1 upstream before keeps its epoch and continues its ids.
-    public func becomeOrigin() {
+    package func becomeOrigin() {
         state.withLockedValue { state in
             state.source = .origin
         }
     }
 
     /// The last id mirrored and its epoch, for resuming an upstream (`nil` before any hello).
-    public var mirrorPosition: ResumePoint? {
+    package var mirrorPosition: ResumePoint? {
         state.withLockedValue { state in
             state.source == .mirror ? ResumePoint(since: state.lastID, epoch: state.epoch) : nil
         }
     }
 
     private func append(_ event: Event, to state: inout State) {
-        let encoded = Element(event, epoch: state.epoch, allocator: allocator)
-        state.lastID = event.id
-        state.buffer.append(id: event.id, encoded)
+        append(Element(event, epoch: state.epoch, allocator: allocator), to: &state)
+    }
+
+    private func append(_ encoded: Element, to state: inout State) {
+        state.lastID = encoded.id
+        state.buffer.append(id: encoded.id, encoded)
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
 

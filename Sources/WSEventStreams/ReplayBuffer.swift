@@ -2,14 +2,14 @@
 ///
 /// Ids are usually contiguous; a relay that mirrors an upstream which itself reported a gap
 /// holds a hole, and ``ResumePlan`` turns such holes into `gap` messages.
-public struct ReplayBuffer<Element>: Sendable where Element: Sendable {
-    public let capacity: Int
+package struct ReplayBuffer<Element>: Sendable where Element: Sendable {
+    package let capacity: Int
     private var storage: [Element?]
     private var ids: [UInt64]
     private var start = 0
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity >= 0, "capacity must not be negative")
         self.capacity = capacity
         self.storage = Array(repeating: nil, count: capacity)
@@ -17,12 +17,12 @@ public struct ReplayBuffer<Element>: Sendable where Element: Sendable {
     }
 
     /// The id of the oldest element still held.
-    public var firstID: UInt64? { count == 0 ? nil : ids[start] }
+    package var firstID: UInt64? { count == 0 ? nil : ids[start] }
     /// The id of the newest element held.
-    public var lastID: UInt64? { count == 0 ? nil : ids[index(count - 1)] }
+    package var lastID: UInt64? { count == 0 ? nil : ids[index(count - 1)] }
 
     /// Appends an element; ids must increase. Drops the oldest element when full.
-    public mutating func append(id: UInt64, _ element: Element) {
+    package mutating func append(id: UInt64, _ element: Element) {
         guard capacity > 0 else { return }
         precondition(lastID.map { id > $0 } ?? true, "replay buffer ids must increase")
         if count == capacity {
@@ -38,14 +38,14 @@ public struct ReplayBuffer<Element>: Sendable where Element: Sendable {
     }
 
     /// Removes everything, as when a relay's upstream starts a new epoch.
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         for i in 0..<capacity { storage[i] = nil }
         start = 0
         count = 0
     }
 
     /// The elements with an id greater than `id`, oldest first, with their ids.
-    public func elements(after id: UInt64) -> [(id: UInt64, element: Element)] {
+    package func elements(after id: UInt64) -> [(id: UInt64, element: Element)] {
         // Binary search for the first position whose id is greater than `id`.
         var low = 0
         var high = count

@@ -12,7 +12,7 @@ public struct ResumePoint: Sendable, Hashable {
 }
 
 /// One thing to send a subscriber before live events: a buffered event or a hole.
-public enum ReplayItem<Element: Sendable>: Sendable {
+package enum ReplayItem<Element: Sendable>: Sendable {
     /// Ids `first...last` cannot be replayed. `first == 0` means the epoch changed: whatever
     /// followed `since` in the old epoch is lost too.
     case gap(first: UInt64, last: UInt64)
@@ -21,16 +21,16 @@ public enum ReplayItem<Element: Sendable>: Sendable {
 
 /// What a subscriber gets when it joins: the replay, and the position live delivery continues
 /// from. Pure logic over the replay buffer; computed under the stream's lock.
-public struct ResumePlan<Element: Sendable>: Sendable {
-    public var items: [ReplayItem<Element>]
+package struct ResumePlan<Element: Sendable>: Sendable {
+    package var items: [ReplayItem<Element>]
     /// Live events with an id at or below this are not sent again.
-    public var position: UInt64
+    package var position: UInt64
 
     /// - Parameters:
     ///   - resume: `nil` for a subscriber that wants live events only.
     ///   - upstreamLastID: for a relay mirroring an upstream, the highest id the upstream is
     ///     known to have in this epoch (its `hello`, or a later event); `nil` at an origin.
-    public init(
+    package init(
         resume: ResumePoint?,
         epoch: Epoch,
         lastID: UInt64,

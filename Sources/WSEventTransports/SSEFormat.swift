@@ -8,15 +8,15 @@ import WSEventWebSocket
 /// An event is `id: <epoch>.<id>`, one `data:` line per line of the payload (CR, LF and CRLF
 /// all end a line; EventSource joins them with LF again), and a blank line. Binary payloads
 /// travel as `event: binary` with one base64 `data:` line.
-public enum SSEFormat {
+package enum SSEFormat {
     /// The `id` field of an event: `<epoch>.<id>`.
-    public static func eventID(epoch: Epoch, id: UInt64) -> String {
+    package static func eventID(epoch: Epoch, id: UInt64) -> String {
         "\(epoch).\(id)"
     }
 
     /// Parses a `Last-Event-ID` (or `last_event_id` parameter) into a resume point.
     /// `<epoch>.<id>` is what this server sends; a bare `<id>` means the current epoch.
-    public static func resumePoint(lastEventID text: String) -> ResumePoint? {
+    package static func resumePoint(lastEventID text: String) -> ResumePoint? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         switch parts.count {
         case 1:
@@ -30,7 +30,7 @@ public enum SSEFormat {
     }
 
     /// One complete event, ready to write.
-    public static func event(epoch: Epoch, id: UInt64, kind: EventKind, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+    package static func event(epoch: Epoch, id: UInt64, kind: EventKind, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: payload.readableBytes + 48)
         buffer.writeString("id: \(eventID(epoch: epoch, id: id))\n")
         switch kind {
@@ -46,17 +46,17 @@ public enum SSEFormat {
     }
 
     /// `event: gap` with `{"first":F,"last":L}`: events the server could not replay.
-    public static func gap(first: UInt64, last: UInt64) -> ByteBuffer {
+    package static func gap(first: UInt64, last: UInt64) -> ByteBuffer {
         ByteBuffer(string: "event: gap\ndata: {\"first\":\(first),\"last\":\(last)}\n\n")
     }
 
     /// The reconnection delay hint, sent first.
-    public static func retry(milliseconds: Int) -> ByteBuffer {
+    package static func retry(milliseconds: Int) -> ByteBuffer {
         ByteBuffer(string: "retry: \(milliseconds)\n\n")
     }
 
     /// A comment line: keeps proxies from timing the stream out; EventSource ignores it.
-    public static let heartbeat = ByteBuffer(string: ":\n\n")
+    package static let heartbeat = ByteBuffer(string: ":\n\n")
 
     private static func writeDataLines(_ payload: ByteBuffer, to buffer: inout ByteBuffer) {
         let bytes = payload.readableBytesView
@@ -84,11 +84,11 @@ public enum SSEFormat {
 }
 
 /// Standard base64 (RFC 4648) with padding, for binary SSE payloads.
-public enum Base64 {
+package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let values: [UInt8: UInt8] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt8($0)) })
 
-    public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let bytes = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
@@ -108,7 +108,7 @@ public enum Base64 {
     }
 
     /// Decodes padded or unpadded base64; `nil` on any other character.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         var output: [UInt8] = []
         var accumulator: UInt32 = 0
         var bits = 0

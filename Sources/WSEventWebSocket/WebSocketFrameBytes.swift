@@ -6,9 +6,9 @@ import NIOWebSocket
 /// Server frames are never masked, so one event's frame is byte-for-byte the same for every
 /// subscriber of a wire mode: the fan-out encodes it once and writes the same `ByteBuffer` to
 /// every connection (see ``WebSocketOutbound/encodedFrame(_:)``).
-public enum WebSocketFrameBytes {
+package enum WebSocketFrameBytes {
     /// A final frame of `opcode` carrying `header` followed by `payload`.
-    public static func encode(
+    package static func encode(
         opcode: WebSocketOpcode,
         header: ByteBuffer? = nil,
         payload: ByteBuffer,

@@ -30,6 +30,17 @@ typealias TestStream = EventStream<PlainElement>
         #expect(result.id == 1)
     }
 
+    /// The payload closure runs outside the state lock: reading the stream there is fine.
+    @Test func thePayloadClosureMayReadTheStream() throws {
+        let stream = TestStream(path: "/events")
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "first"))
+        let result = try stream.publish(kind: .text) { id in
+            ByteBuffer(string: "event \(id) after \(stream.status.lastID)")
+        }
+        #expect(result.id == 2)
+        #expect(stream.status.lastID == 2)
+    }
+
     @Test func relayIsNotReadyUntilItHearsFromUpstream() {
         let stream = TestStream(path: "/relay", source: .awaitingUpstream)
         #expect(!stream.isReady)
