@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "WSEventStreams", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
+                nio("NIOPosix"),
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
