@@ -1,3 +1,5 @@
+import WSEventWebSocket
+
 /// Exponential backoff with jitter for reconnecting: about 100 ms, 200 ms, 400 ms, ... capped at
 /// `maximum`. Each delay is drawn from the upper half of its step ("equal jitter"), so a fleet
 /// of relays that lost the same upstream does not reconnect in lockstep.
@@ -6,7 +8,7 @@ public struct Backoff: Sendable {
     public var maximum: Duration
     private var attempt = 0
 
-    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
+    public init(initial: Duration = Timing.backoffInitial, maximum: Duration = Timing.backoffMaximum) {
         self.initial = initial
         self.maximum = maximum
     }

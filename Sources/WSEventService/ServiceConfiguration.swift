@@ -73,9 +73,9 @@ public struct ServiceConfiguration: Sendable {
     public var webSocket: WebSocketConfiguration {
         WebSocketConfiguration(
             maxMessageSize: maxMessageSize,
-            pingInterval: pingInterval,
-            pongTimeout: pongTimeout,
-            closeTimeout: closeTimeout
+            pingInterval: Duration(pingInterval),
+            pongTimeout: Duration(pongTimeout),
+            closeTimeout: Duration(closeTimeout)
         )
     }
 }

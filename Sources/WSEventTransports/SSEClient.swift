@@ -22,7 +22,7 @@ public enum SSEClient {
         let loop = group.next()
         let opened = loop.makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(TimeAmount(Timing.connectTimeout))
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()

@@ -79,7 +79,7 @@ package enum SubscriberFormat {
             context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
                 loopBound.value.close(promise: nil)
             }
-            context.eventLoop.scheduleTask(in: .seconds(5)) { loopBound.value.close(promise: nil) }
+            context.eventLoop.scheduleTask(in: TimeAmount(Timing.sseEndTimeout)) { loopBound.value.close(promise: nil) }
         }
     }
 }

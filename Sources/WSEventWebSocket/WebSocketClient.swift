@@ -27,7 +27,7 @@ public enum WebSocketClient {
             requestHeaders.replaceOrAdd(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", "))
         }
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(TimeAmount(Timing.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {

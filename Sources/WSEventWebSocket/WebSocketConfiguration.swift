@@ -1,23 +1,21 @@
-import NIOCore
-
 /// Limits and timers of one WebSocket connection, server or client side.
 public struct WebSocketConfiguration: Sendable {
     /// The largest message accepted, after reassembly; a larger one is closed with 1009.
     public var maxMessageSize: Int
     /// How long the peer may be silent before it is pinged. `nil` turns keepalive off.
-    public var pingInterval: TimeAmount?
+    public var pingInterval: Duration?
     /// How long a ping may go unanswered (no pong, no frame at all) before the connection is
     /// closed with 1011. A peer that answers is never dropped; a silent one goes at most
     /// `pingInterval + pongTimeout` after it was last heard from.
-    public var pongTimeout: TimeAmount
+    public var pongTimeout: Duration
     /// How long to wait for the peer's reply to our close frame before dropping the connection.
-    public var closeTimeout: TimeAmount
+    public var closeTimeout: Duration
 
     public init(
         maxMessageSize: Int = 1 << 20,
-        pingInterval: TimeAmount? = .seconds(30),
-        pongTimeout: TimeAmount = .seconds(10),
-        closeTimeout: TimeAmount = .seconds(5)
+        pingInterval: Duration? = Timing.pingInterval,
+        pongTimeout: Duration = Timing.pongTimeout,
+        closeTimeout: Duration = Timing.closeTimeout
     ) {
         self.maxMessageSize = maxMessageSize
         self.pingInterval = pingInterval

@@ -80,7 +80,7 @@ public struct WebSocketConnection: Sendable {
     /// protocol handler's own timer normally comes first.
     private func closing(_ sendClose: () async -> Void) async {
         let channel = self.channel.channel
-        let deadline = channel.eventLoop.scheduleTask(in: configuration.closeTimeout) {
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
             channel.close(promise: nil)
         }
         await sendClose()

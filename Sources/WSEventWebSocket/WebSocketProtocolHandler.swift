@@ -42,8 +42,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         if let pingInterval = configuration.pingInterval {
             keepalive = KeepaliveStateMachine(
-                pingInterval: pingInterval,
-                pongTimeout: configuration.pongTimeout,
+                pingInterval: TimeAmount(pingInterval),
+                pongTimeout: TimeAmount(configuration.pongTimeout),
                 now: context.eventLoop.now
             )
             scheduleKeepalive(context: context)
@@ -240,7 +240,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func scheduleCloseTimeout(context: ChannelHandlerContext) {
         guard closeTimer == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeTimer = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
+        closeTimer = context.eventLoop.scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
             loopBound.value.close(promise: nil)
         }
     }

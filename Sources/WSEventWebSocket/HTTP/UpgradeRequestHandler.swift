@@ -28,7 +28,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         let (url, upgraded) = (self.url, self.upgraded)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: .seconds(30)) {
+        timeout = context.eventLoop.scheduleTask(in: TimeAmount(Timing.handshakeTimeout)) {
             upgraded.fail(WebSocketError(.handshakeTimedOut, url: url))
             loopBound.value.close(promise: nil)
         }
