@@ -52,12 +52,12 @@ RUN apt-get update \
 COPY --from=build /staging/wsevent-service /staging/wsclient /usr/local/bin/
 
 # Listen on all interfaces, so the service is reachable from outside the container. This is the
-# seed's own variable, the one read last: a flag (-serve-address), WSEVENT_SERVE_ADDRESS, or
-# `docker run -e SERVE_ADDRESS=...` each replace it. (An `ENTRYPOINT [... "-serve-address",
-# "0.0.0.0:8080"]` would silently beat every environment variable; an image-wide
-# WSEVENT_SERVE_ADDRESS would beat a user's SERVE_ADDRESS.) Like any address setting, it replaces
-# the HOST:PORT part of -serve / WSEVENT_SERVE: in the container give the address with
-# -serve-address, and use -serve-path for the path.
+# seed's own variable, the one read last: WSEVENT_SERVE_ADDRESS or `docker run -e SERVE_ADDRESS=...`
+# replace it. (An `ENTRYPOINT [... "-serve-address", "0.0.0.0:8080"]` would silently beat every
+# environment variable; an image-wide WSEVENT_SERVE_ADDRESS would beat a user's SERVE_ADDRESS.)
+# Serve flags go as a group: any of -serve, -serve-address, -serve-path given as a flag turns
+# every serve variable off, this one included, so with a flag give the address as a flag too
+# (-serve-address :8080 -serve-path P). Among variables, it replaces WSEVENT_SERVE's HOST:PORT.
 ENV SERVE_ADDRESS=0.0.0.0:8080
 
 # The user wsevent made above, by number, so a runtime can tell it is not root without reading
@@ -72,8 +72,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD ["curl", "--fail", "--silent", "--show-error", "--output", "/dev/null", "http://127.0.0.1:8080/healthz"]
 
 # Arguments of `docker run IMAGE ...` are flags of wsevent-service:
-#   docker run --rm wsevent -no-produce -consume producer:8080/events -serve-path proxy-events
-# The image's other program (--init, as wsclient does not handle SIGINT/SIGTERM as PID 1 must):
-#   docker run --rm --init --entrypoint wsclient wsevent ws://HOST:8080/events
+#   docker run --rm wsevent -no-produce -consume producer:8080/events -serve-address :8080 -serve-path proxy-events
+# The image's other program (it handles SIGINT/SIGTERM itself, as PID 1 must; no --init needed):
+#   docker run --rm -it --entrypoint wsclient wsevent ws://HOST:8080/events
 ENTRYPOINT ["wsevent-service"]
 CMD []

@@ -8,7 +8,6 @@ func nio(_ name: String) -> Target.Dependency {
 
 let package = Package(
     name: "wsevent",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "WSEventCore", targets: ["WSEventCore"]),
         .library(name: "WSEventWebSocket", targets: ["WSEventWebSocket"]),

@@ -10,6 +10,12 @@ import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A wsevent server: one stream at the configured path, fed by the producer and/or upstream
 /// consumers, served to WebSocket subscribers on every core.
 ///
@@ -206,9 +212,9 @@ public struct EventServerError: Error, CustomStringConvertible {
         if let io = underlying as? IOError {
             let reason: String =
                 switch io.errnoCode {
-                case 98: "address already in use"
-                case 13: "permission denied"
-                case 99: "address not available on this machine"
+                case EADDRINUSE: "address already in use"
+                case EACCES: "permission denied"
+                case EADDRNOTAVAIL: "address not available on this machine"
                 default: "\(io)"
                 }
             return "cannot listen on \(address): \(reason)"

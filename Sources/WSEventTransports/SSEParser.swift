@@ -7,6 +7,12 @@ public struct SSEParser: Sendable {
         public var data: String
         /// The last `id` field seen so far (as EventSource keeps it).
         public var id: String?
+
+        public init(event: String, data: String, id: String?) {
+            self.event = event
+            self.data = data
+            self.id = id
+        }
     }
 
     private var pending: [UInt8] = []

@@ -3,6 +3,12 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Every error the WebSocket layer reports: a failed connect or refused upgrade, a peer that broke
 /// the protocol or stopped answering, a write to a closed connection.
 ///
@@ -137,9 +143,9 @@ extension WebSocketError {
         let reason: String
         if let io = error as? IOError {
             switch io.errnoCode {
-            case 111: reason = "connection refused"
-            case 113, 101: reason = "host unreachable"
-            case 110: reason = "connect timed out"
+            case ECONNREFUSED: reason = "connection refused"
+            case EHOSTUNREACH, ENETUNREACH: reason = "host unreachable"
+            case ETIMEDOUT: reason = "connect timed out"
             default: reason = "\(io)"
             }
         } else if case .connectTimeout = error as? ChannelError {
@@ -153,7 +159,7 @@ extension WebSocketError {
     /// A connection that ended without a close handshake, for the inbound sequence to report.
     static func lost(_ error: (any Error)?) -> WebSocketError {
         let detail: String
-        if let io = error as? IOError, io.errnoCode == 104 {
+        if let io = error as? IOError, io.errnoCode == ECONNRESET {
             detail = "connection reset by peer"
         } else if let error {
             detail = "connection lost: \(error)"
