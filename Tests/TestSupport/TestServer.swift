@@ -26,7 +26,7 @@ public func withEventServer<T: Sendable>(
     }
 }
 
-/// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, no producer, quiet logs,
+/// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, a hub (no producer), quiet logs,
 /// and runs it; cancel the task to shut it down (as a test of shutdown does itself).
 public func startEventServer(
     group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -35,7 +35,7 @@ public func startEventServer(
     var configuration = ServiceConfiguration()
     configuration.serveHost = "127.0.0.1"
     configuration.servePort = 0
-    configuration.produce = false
+    configuration.role = .hub
     configure(&configuration)
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning

@@ -6,8 +6,9 @@ import NIOPosix
 import NIOWebSocket
 import ServiceLifecycle
 
-/// A wsevent server: one stream at the configured path, fed by the producer and/or upstream
-/// consumers, served to WebSocket subscribers on every core.
+/// A wsevent server: one stream at the configured path, fed as its ``ServiceConfiguration/role``
+/// says (the producer, upstream consumers, publishes), served to WebSocket and SSE subscribers
+/// on every core.
 ///
 /// ```swift
 /// let server = try await EventServer.bind(configuration: configuration, logger: logger)
@@ -137,12 +138,13 @@ public final class EventServer: Service, Sendable {
     /// stops accepting, closes every subscriber with 1001 and waits (bounded) for them.
     public func run() async throws {
         let displayHost = configuration.serveHost.isEmpty ? "0.0.0.0" : configuration.serveHost
-        logger.info("serving ws://\(displayHost):\(port)\(stream.path)")
+        // Tools read the port from this line (`serving ws://HOST:PORT/PATH`); the role follows.
+        logger.info("serving ws://\(displayHost):\(port)\(stream.path) as \(configuration.role)")
         for upstream in configuration.upstreams {
             logger.info("consuming \(upstream) into \(stream.path)")
         }
         await withDiscardingTaskGroup { group in
-            if configuration.produce {
+            if configuration.role.produces {
                 let producer = Producer(
                     stream: stream,
                     interval: .nanoseconds(configuration.interval.nanoseconds),

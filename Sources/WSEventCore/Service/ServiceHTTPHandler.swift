@@ -73,7 +73,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/healthz":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
-            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: context.registry, upstreams: context.upstreams).json)
+            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(role: context.configuration.role, registry: context.registry, upstreams: context.upstreams).json)
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
