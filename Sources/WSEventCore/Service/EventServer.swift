@@ -66,7 +66,7 @@ public final class EventServer: Service, Sendable {
             bufferSize: configuration.bufferSize,
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
-        let registry = StreamRegistry([stream])
+        let registry = StreamRegistry([stream], maxStreams: configuration.maxStreams)
         let upstreams = UpstreamLinks(configuration.upstreams)
         let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
         let quiescing = ServerQuiescingHelper(group: group)
@@ -167,6 +167,10 @@ public final class EventServer: Service, Sendable {
                     logger: logger
                 )
                 group.addTask { await consumer.run() }
+            }
+            if configuration.createStreams {
+                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: configuration.streamIdleTimeout, logger: logger)
+                group.addTask { await sweeper.run() }
             }
             try? await gracefulShutdown()
             group.cancelAll()

@@ -35,6 +35,9 @@ public final class EventStream: Sendable {
     public enum PublishError: Error, Sendable {
         /// The stream mirrors an upstream: its ids belong to the origin.
         case notOrigin
+        /// The stream was removed from its registry as idle: publish to the registry's
+        /// stream at this path instead.
+        case removed
     }
 
     private struct State {
@@ -46,6 +49,11 @@ public final class EventStream: Sendable {
         var source: Source
         var buffer: ReplayBuffer<EncodedEvent>
         var shards: [LoopShard] = []
+        /// The last event, joining or leaving subscriber (or the creation): what idleness is
+        /// measured from.
+        var lastActivity: NIODeadline = .now()
+        /// Removed as idle: takes no events and no subscribers any more.
+        var removed = false
     }
 
     /// The URL path, with its leading `/`.
@@ -94,6 +102,7 @@ public final class EventStream: Sendable {
     @discardableResult
     public func publish(kind: EventKind, payload makePayload: (UInt64) -> ByteBuffer) throws -> (id: UInt64, epoch: Epoch) {
         try state.withLockedValue { state in
+            guard !state.removed else { throw PublishError.removed }
             guard state.source == .origin else { throw PublishError.notOrigin }
             let id = state.lastID + 1
             append(Event(id: id, kind: kind, payload: makePayload(id)), to: &state)
@@ -152,6 +161,7 @@ public final class EventStream: Sendable {
     private func append(_ event: Event, to state: inout State) {
         let encoded = EncodedEvent(event, epoch: state.epoch, allocator: allocator)
         state.lastID = event.id
+        state.lastActivity = .now()
         state.buffer.append(id: event.id, encoded)
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
@@ -173,13 +183,15 @@ public final class EventStream: Sendable {
     }
 
     /// Registers `subscriber` for live events and returns its replay; `nil` while the stream
-    /// is not ready. Must be called on `eventLoop`, the subscriber's loop: events published
-    /// after the snapshot reach the shard's queue after this call returns, so together with
-    /// the plan's position the subscriber gets every event once.
+    /// is not ready, or once it was removed as idle. Must be called on `eventLoop`, the
+    /// subscriber's loop: events published after the snapshot reach the shard's queue after
+    /// this call returns, so together with the plan's position the subscriber gets every event
+    /// once.
     func subscribe(_ subscriber: any StreamSubscriber, on eventLoop: EventLoop, resume: ResumePoint?) -> Subscription? {
         eventLoop.preconditionInEventLoop()
         return state.withLockedValue { state in
-            guard state.source != .awaitingUpstream else { return nil }
+            guard state.source != .awaitingUpstream, !state.removed else { return nil }
+            state.lastActivity = .now()
             let shard = shard(for: eventLoop, in: &state)
             shard.add(subscriber)
             let plan = ResumePlan(
@@ -196,8 +208,32 @@ public final class EventStream: Sendable {
     /// Removes a subscriber; on its event loop.
     func unsubscribe(_ subscriber: any StreamSubscriber, on eventLoop: EventLoop) {
         eventLoop.preconditionInEventLoop()
-        let shard = state.withLockedValue { state in state.shards.first { $0.eventLoop === eventLoop } }
+        let shard = state.withLockedValue { state in
+            // Idle time starts when the last subscriber leaves, not at its last event.
+            state.lastActivity = .now()
+            return state.shards.first { $0.eventLoop === eventLoop }
+        }
         shard?.remove(subscriber)
+    }
+
+    /// Marks the stream removed if it has no subscriber and nothing happened since
+    /// `idleSince`; returns whether it did. Only a ``StreamRegistry`` calls this, as it drops
+    /// the stream.
+    ///
+    /// Why a subscriber joining at that moment is never stranded on a removed stream: this
+    /// check and ``subscribe(_:on:resume:)``, which adds the subscriber to its shard's count,
+    /// run under the same lock, so one of them comes first. If the subscriber does, the count
+    /// is not zero and the stream stays. If the removal does, `subscribe` sees `removed` and
+    /// refuses, so the subscriber is closed as "try again" (1013; SSE: the connection ends) and
+    /// its retry finds the registry's new stream at the path. Publishes see `removed` the same
+    /// way and go to the registry's stream instead.
+    func removeIfIdle(since idleSince: NIODeadline) -> Bool {
+        state.withLockedValue { state in
+            let subscribers = state.shards.reduce(0) { $0 + $1.subscriberCount }
+            guard !state.removed, subscribers == 0, state.lastActivity <= idleSince else { return false }
+            state.removed = true
+            return true
+        }
     }
 
     private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard {
