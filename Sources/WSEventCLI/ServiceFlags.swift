@@ -26,7 +26,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// URL; repeat to fan in (env: comma-separated)", "consume"))
     public var consume: [String] = []
 
-    @Option(name: .go("no-produce"), help: .env("Do not generate events; relay instead (a bare -no-produce means true)", "no-produce", seed: "NO_PRODUCE"))
+    @Option(name: .go("no-produce"), help: .env("Do not generate events: relay or fan in the upstreams, or without one run a hub fed by POST (needs -publish-token); a bare -no-produce means true", "no-produce", seed: "NO_PRODUCE"))
     public var noProduce: String?
 
     @Option(name: .go("interval"), help: .env("Time between produced events, Go syntax (default 100ms)", "interval"))
@@ -56,8 +56,14 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("allowed-origins"), help: .env("Comma-separated browser origins allowed besides the server's own, or * (default: none)", "allowed-origins"))
     public var allowedOrigins: String?
 
-    @Option(name: .go("create-streams"), help: .env("Let a publish to an unknown path create that stream (a bare -create-streams means true)", "create-streams"))
+    @Option(name: .go("create-streams"), help: .env("Let a publish or a subscriber open a stream at any path (a bare -create-streams means true)", "create-streams"))
     public var createStreams: String?
+
+    @Option(name: .go("max-streams"), help: .env("How many streams may exist, the -serve-path one included; more get 503 (default 1000)", "max-streams"))
+    public var maxStreams: String?
+
+    @Option(name: .go("stream-idle-timeout"), help: .env("A stream opened by -create-streams with no subscriber and no event this long is removed (default 10m)", "stream-idle-timeout"))
+    public var streamIdleTimeout: String?
 
     @Option(name: .go("sse-heartbeat"), help: .env("How often SSE subscribers get a keepalive comment (default 15s)", "sse-heartbeat"))
     public var sseHeartbeat: String?
@@ -75,7 +81,7 @@ public struct ServiceFlags: ParsableArguments {
         valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "log-level",
-            "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat",
+            "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
     )
@@ -89,7 +95,15 @@ public struct ServiceFlags: ParsableArguments {
     /// - Throws: `ValidationError` with one line naming the flag and the bad value.
     public func configuration(environment: [String: String] = [:]) throws -> ServiceConfiguration {
         let env = EnvironmentLookup(environment)
+        // The library's defaults suit an embedder (a hub, no page); the command applies the
+        // seed's, so that every seed command works unchanged.
         var configuration = ServiceConfiguration()
+        configuration.serveHost = "localhost"
+        configuration.servePort = 8080
+        configuration.servePath = "/events"
+        configuration.demoPage = true
+        var produce = true
+        var upstreams: [WebSocketURL] = []
 
         // Flags win over the environment as a group: an address given by any flag makes every
         // address variable irrelevant, and likewise for the upstreams.
@@ -120,7 +134,7 @@ public struct ServiceFlags: ParsableArguments {
             guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
                 throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// URL")
             }
-            configuration.upstreams.append(url)
+            upstreams.append(url)
         }
         if let address = consumeAddress ?? (consumeFlagsGiven ? nil : env["consume-address", seed: "CONSUME_ADDRESS"]), !address.isEmpty {
             guard let (host, port) = HostAndPort.parse(Substring(address)) else {
@@ -130,11 +144,11 @@ public struct ServiceFlags: ParsableArguments {
                 consumePath ?? (consumeFlagsGiven ? nil : env["consume-path", seed: "CONSUME_PATH"]) ?? "consume",
                 flag: "consume-path"
             )
-            configuration.upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
+            upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
         }
 
         if let value = try Self.bool(noProduce ?? env["no-produce", seed: "NO_PRODUCE"], flag: "no-produce") {
-            configuration.produce = !value
+            produce = !value
         }
         if let value = try Self.bool(createStreams ?? env["create-streams"], flag: "create-streams") {
             configuration.createStreams = value
@@ -165,8 +179,19 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.sseHeartbeat = TimeAmount(value)
         }
-        if !configuration.produce, configuration.upstreams.isEmpty {
-            throw ValidationError("-no-produce needs an upstream: give -consume-address (or -consume)")
+        configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
+        if let text = maxStreams ?? env["max-streams"] {
+            guard let value = Int(text), (1...1_000_000).contains(value) else {
+                throw ValidationError("-max-streams: '\(text)' is not a count from 1 to 1000000")
+            }
+            configuration.maxStreams = value
+        }
+        if let text = streamIdleTimeout ?? env["stream-idle-timeout"] {
+            // Below 10ms the sweep would spin; past a week a stream is not idle but forgotten.
+            guard let value = GoDuration.parse(text), value >= .milliseconds(10), value <= .seconds(168 * 3600) else {
+                throw ValidationError("-stream-idle-timeout: '\(text)' is not a duration from 10ms to 168h")
+            }
+            configuration.streamIdleTimeout = TimeAmount(value)
         }
         if let text = interval ?? env["interval"] {
             guard let value = GoDuration.parse(text), value > .zero else {
@@ -211,6 +236,24 @@ public struct ServiceFlags: ParsableArguments {
             configuration.logLevel = level
         }
         return configuration
+    }
+
+    /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
+    /// upstreams), else a relay of one upstream, a fan-in of several, or with none a hub, which
+    /// only publishes can feed and so needs the publish token.
+    private static func role(produce: Bool, upstreams: [WebSocketURL], publishToken: String?) throws -> Role {
+        if produce { return .producer(merging: upstreams) }
+        switch upstreams.count {
+        case 0:
+            guard publishToken != nil else {
+                throw ValidationError(
+                    "-no-produce without an upstream runs a hub fed only by POST: give it -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN), or give an upstream with -consume"
+                )
+            }
+            return .hub
+        case 1: return .relay(upstreams[0])
+        default: return .fanIn(upstreams)
+        }
     }
 
     private static func bool(_ text: String?, flag: String) throws -> Bool? {

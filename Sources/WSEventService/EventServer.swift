@@ -16,8 +16,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A wsevent server: one stream at the configured path, fed by the producer and/or upstream
-/// consumers, served to WebSocket subscribers on every core.
+/// A wsevent server: one stream at the configured path, fed as its ``ServiceConfiguration/role``
+/// says (the producer, upstream consumers, publishes), served to WebSocket and SSE subscribers
+/// on every core.
 ///
 /// ```swift
 /// let server = try await EventServer.bind(configuration: configuration, logger: logger)
@@ -75,7 +76,7 @@ public final class EventServer: Service, Sendable {
             bufferSize: configuration.bufferSize,
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
-        let registry = StreamRegistry<EncodedEvent>([stream])
+        let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
         let upstreams = UpstreamLinks(configuration.upstreams)
         let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
         let quiescing = ServerQuiescingHelper(group: group)
@@ -147,12 +148,13 @@ public final class EventServer: Service, Sendable {
     /// stops accepting, closes every subscriber with 1001 and waits (bounded) for them.
     public func run() async throws {
         let displayHost = configuration.serveHost.isEmpty ? "0.0.0.0" : configuration.serveHost
-        logger.info("serving ws://\(displayHost):\(port)\(stream.path)")
+        // Tools read the port from this line (`serving ws://HOST:PORT/PATH`); the role follows.
+        logger.info("serving ws://\(displayHost):\(port)\(stream.path) as \(configuration.role)")
         for upstream in configuration.upstreams {
             logger.info("consuming \(upstream) into \(stream.path)")
         }
         await withDiscardingTaskGroup { group in
-            if configuration.produce {
+            if configuration.role.produces {
                 let producer = Producer(
                     stream: stream,
                     interval: .nanoseconds(configuration.interval.nanoseconds),
@@ -175,6 +177,10 @@ public final class EventServer: Service, Sendable {
                     logger: logger
                 )
                 group.addTask { await consumer.run() }
+            }
+            if configuration.createStreams {
+                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: configuration.streamIdleTimeout, logger: logger)
+                group.addTask { await sweeper.run() }
             }
             try? await gracefulShutdown()
             group.cancelAll()

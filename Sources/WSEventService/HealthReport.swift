@@ -2,9 +2,10 @@ import WSEventRoles
 import WSEventStreams
 import WSEventTransports
 
-/// The `/healthz` answer: each stream's path, epoch, last id, source and subscriber count,
-/// and each upstream's state.
+/// The `/healthz` answer: the role, each stream's path, epoch, last id, source and subscriber
+/// count, and each upstream's state.
 struct HealthReport {
+    let role: Role
     let registry: StreamRegistry<EncodedEvent>
     let upstreams: UpstreamLinks
 
@@ -19,6 +20,6 @@ struct HealthReport {
         let links = upstreams.all.map { link in
             "{\"url\":\"\(link.url)\",\"state\":\"\(link.state.rawValue)\",\"reconnects\":\(link.reconnects)}"
         }
-        return "{\"status\":\"ok\",\"streams\":[\(streams.joined(separator: ","))],\"upstreams\":[\(links.joined(separator: ","))]}\n"
+        return "{\"status\":\"ok\",\"role\":\"\(role.name)\",\"streams\":[\(streams.joined(separator: ","))],\"upstreams\":[\(links.joined(separator: ","))]}\n"
     }
 }

@@ -9,6 +9,8 @@ import WSEventWebSocket
 struct PublishRequest {
     var stream: WireEventStream
     var kind: EventKind
+    /// To reopen the stream if it was removed as idle while the body was read.
+    var context: ServiceContext
     /// CORS headers for the response.
     var headers: HTTPHeaders
     /// The client sent `Expect: 100-continue` and waits for `100 Continue` before the body.
@@ -41,8 +43,11 @@ struct PublishRequest {
         let stream: WireEventStream
         if let existing = context.registry.stream(at: target.path) {
             stream = existing
-        } else if configuration.createStreams, isStreamPath(target.path) {
-            stream = context.registry.streamCreatingIfNeeded(at: target.path, bufferSize: configuration.bufferSize)
+        } else if context.mayOpenStream(at: target.path) {
+            switch context.openStream(at: target.path) {
+            case .success(let opened): stream = opened
+            case .failure(let refusal): return .failure(refusal)
+            }
         } else {
             return .failure(Refusal(status: .notFound, message: "no stream at \(target.path) (-create-streams lets a publish create one)"))
         }
@@ -63,7 +68,7 @@ struct PublishRequest {
         }
         let contentType = head.headers.first(name: "Content-Type")?.lowercased() ?? ""
         let kind: EventKind = contentType.hasPrefix("text/") ? .text : .binary
-        return .success(PublishRequest(stream: stream, kind: kind, headers: corsHeaders, expectsContinue: expectsContinue))
+        return .success(PublishRequest(stream: stream, kind: kind, context: context, headers: corsHeaders, expectsContinue: expectsContinue))
     }
 
     /// Whether the request expects `100 Continue`; `417` for an expectation we cannot meet
@@ -86,15 +91,23 @@ struct PublishRequest {
         if kind == .text, !body.isValidUTF8 {
             return .failure(Refusal(status: .badRequest, message: "the body is not valid UTF-8, but its Content-Type is text/*"))
         }
-        do {
-            let (id, epoch) = try stream.publish(kind: kind, payload: body)
-            return .success("{\"id\":\(id),\"epoch\":\"\(epoch)\"}\n")
-        } catch {
-            return .failure(Refusal(status: .conflict, message: "\(stream.path) relays its events: publish at the origin"))
+        var target = stream
+        // Twice at most: a stream opened on demand may have been removed as idle while the
+        // body was on its way (it had no subscriber, or it would not have been); the event
+        // then opens the path's stream again, as a publish to an unknown path would.
+        for _ in 0..<2 {
+            do {
+                let (id, epoch) = try target.publish(kind: kind, payload: body)
+                return .success("{\"id\":\(id),\"epoch\":\"\(epoch)\"}\n")
+            } catch EventStream.PublishError.removed {
+                switch context.openStream(at: target.path) {
+                case .success(let reopened): target = reopened
+                case .failure(let refusal): return .failure(refusal)
+                }
+            } catch {
+                return .failure(Refusal(status: .conflict, message: "\(stream.path) relays its events: publish at the origin"))
+            }
         }
-    }
-
-    private static func isStreamPath(_ path: String) -> Bool {
-        path.count > 1 && path != "/healthz" && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
+        return .failure(Refusal(status: .serviceUnavailable, message: "\(stream.path) was removed as idle twice during this publish; retry"))
     }
 }

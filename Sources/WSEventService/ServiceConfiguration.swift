@@ -7,16 +7,18 @@ import WSEventWebSocket
 
 /// Everything `wsevent-service` can be told, as one value. The executable builds it from flags
 /// and environment; a program embedding ``EventServer`` builds it directly.
+///
+/// The defaults suit an embedder: a ``Role/hub`` with no demo page, so a server publishes
+/// nothing its program did not publish. `wsevent-service` applies the seed's defaults on top
+/// (a producer and the demo page).
 public struct ServiceConfiguration: Sendable {
     /// Where to listen. An empty host (`:8080`, as Go writes it) means all interfaces.
     public var serveHost: String = "localhost"
     public var servePort: Int = 8080
     /// The stream this instance serves, with its leading `/`.
     public var servePath: String = "/events"
-    /// Upstream streams to consume: one to relay, several to fan in.
-    public var upstreams: [WebSocketURL] = []
-    /// Run the built-in producer.
-    public var produce: Bool = true
+    /// What feeds the stream at ``servePath``.
+    public var role: Role = .hub
     /// How often the producer emits an event.
     public var interval: TimeAmount = .milliseconds(100)
     /// How many recent events each stream keeps for resuming subscribers.
@@ -40,14 +42,21 @@ public struct ServiceConfiguration: Sendable {
     public var subscribeToken: String?
     /// Browser origins allowed besides the server's own (`*` for any).
     public var allowedOrigins: [String] = []
-    /// Let a publish to a path with no stream create it.
+    /// Let a publish or a subscriber open a stream at a path that has none (an origin, fed by
+    /// publishes): any path is a topic.
     public var createStreams: Bool = false
+    /// How many streams may exist at once, the one at ``servePath`` included; past it, opening
+    /// another is refused with 503.
+    public var maxStreams: Int = 1000
+    /// A stream opened by ``createStreams`` that has had no subscriber and no event for this
+    /// long is removed. The stream at ``servePath`` never is.
+    public var streamIdleTimeout: TimeAmount = .minutes(10)
     /// How often SSE subscribers get a comment so proxies keep the stream open.
     public var sseHeartbeat: TimeAmount = .seconds(15)
     /// The reconnect delay EventSource is told to use, in milliseconds.
     public var sseRetryMilliseconds: Int = 2000
     /// Serve the live demo page at `/`.
-    public var demoPage: Bool = true
+    public var demoPage: Bool = false
 
     public init() {}
 
@@ -63,8 +72,11 @@ public struct ServiceConfiguration: Sendable {
         }
     }
 
-    /// The relay role: exactly one upstream and no producer. Its stream mirrors the upstream.
-    public var isRelay: Bool { !produce && upstreams.count == 1 }
+    /// The upstreams the ``role`` consumes.
+    public var upstreams: [WebSocketURL] { role.upstreams }
+
+    /// The relay role: the stream mirrors its one upstream.
+    public var isRelay: Bool { role.mirrors }
 
     /// Origins allowed to subscribe and publish from a browser.
     public var cors: CORSPolicy { CORSPolicy(allowedOrigins: allowedOrigins) }

@@ -77,7 +77,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/healthz":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
-            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(registry: context.registry, upstreams: context.upstreams).json)
+            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(role: context.configuration.role, registry: context.registry, upstreams: context.upstreams).json)
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
@@ -121,18 +121,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 // The upgrader refused a request we would accept: its WebSocket headers are bad.
                 respond(channelContext, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
             } else {
-                let path = RequestTarget(head.uri).path
-                respond(
-                    channelContext,
-                    head: head,
-                    status: .upgradeRequired,
-                    headers: ["Upgrade": "websocket"],
-                    body: """
-                        \(path) is an event stream: subscribe with a WebSocket client (`wsclient ws://HOST:PORT\(path)`), \
-                        or with Server-Sent Events (Accept: text/event-stream, e.g. `curl -N -H 'Accept: text/event-stream' http://HOST:PORT\(path)`)
-
-                        """
-                )
+                let answer = SubscribeRequest.upgradeRequired(RequestTarget(head.uri).path)
+                respond(channelContext, head: head, status: answer.status, headers: answer.headers, body: answer.message + "\n")
             }
         }
     }

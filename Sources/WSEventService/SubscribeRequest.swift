@@ -17,10 +17,30 @@ struct SubscribeRequest {
         head.headers[canonicalForm: "accept"].contains { $0.lowercased().hasPrefix("text/event-stream") }
     }
 
-    /// Checks path, method, origin, query, token, readiness and the resume parameters.
+    /// Whether the request would become a subscription (a WebSocket upgrade or SSE), rather
+    /// than a plain `GET` that is told how to subscribe.
+    static func opensSubscription(_ head: HTTPRequestHead) -> Bool {
+        wantsSSE(head) || head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+    }
+
+    /// The `426` answer to a plain `GET` of a stream path: how to subscribe.
+    static func upgradeRequired(_ path: String) -> Refusal {
+        Refusal(
+            status: .upgradeRequired,
+            message: """
+                \(path) is an event stream: subscribe with a WebSocket client (`wsclient ws://HOST:PORT\(path)`), \
+                or with Server-Sent Events (Accept: text/event-stream, e.g. `curl -N -H 'Accept: text/event-stream' http://HOST:PORT\(path)`)
+                """,
+            headers: ["Upgrade": "websocket"]
+        )
+    }
+
+    /// Checks path, method, origin, query, token, readiness and the resume parameters; with
+    /// `-create-streams`, opens the stream if the request passed them all and subscribes.
     static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<SubscribeRequest, Refusal> {
         let target = RequestTarget(head.uri)
-        guard let stream = context.registry.stream(at: target.path) else {
+        let existing = context.registry.stream(at: target.path)
+        guard existing != nil || context.mayOpenStream(at: target.path) else {
             return .failure(Refusal(status: .notFound, message: "no stream at \(target.path)"))
         }
         guard head.method == .GET else {
@@ -45,7 +65,7 @@ struct SubscribeRequest {
                 return .failure(.unauthorized("subscribing needs the subscribe token: Authorization: Bearer TOKEN, or ?token=TOKEN"))
             }
         }
-        guard stream.isReady else {
+        if let existing, !existing.isReady {
             return .failure(
                 Refusal(
                     status: .serviceUnavailable,
@@ -54,12 +74,18 @@ struct SubscribeRequest {
                 )
             )
         }
+        let resume: ResumePoint?
         switch resumePoint(head, target: target) {
-        case .success(let resume):
-            return .success(SubscribeRequest(stream: stream, resume: resume, headers: corsHeaders))
-        case .failure(let refusal):
-            return .failure(refusal)
+        case .success(let point): resume = point
+        case .failure(let refusal): return .failure(refusal)
         }
+        if let existing {
+            return .success(SubscribeRequest(stream: existing, resume: resume, headers: corsHeaders))
+        }
+        // Last, so that only a request that will subscribe opens a stream (and counts against
+        // -max-streams): a plain GET is told how to subscribe, and opens nothing.
+        guard opensSubscription(head) else { return .failure(upgradeRequired(target.path)) }
+        return context.openStream(at: target.path).map { SubscribeRequest(stream: $0, resume: resume, headers: corsHeaders) }
     }
 
     /// `Last-Event-ID` or `last_event_id` (SSE), else `since` and `epoch`.

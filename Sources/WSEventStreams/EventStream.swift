@@ -28,6 +28,11 @@ public final class EventStream<Element: StreamElement>: Sendable {
         var source: Source
         var buffer: ReplayBuffer<Element>
         var shards: [LoopShard<Element>] = []
+        /// The last event, joining or leaving subscriber (or the creation): what idleness is
+        /// measured from.
+        var lastActivity: NIODeadline = .now()
+        /// Removed as idle: takes no events and no subscribers any more.
+        var removed = false
     }
 
     /// The URL path, with its leading `/`.
@@ -85,6 +90,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
         // are made in between, outside the state lock that subscribers and readers share.
         try publishing.withLock {
             let (id, epoch) = try state.withLockedValue { state in
+                guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin else { throw PublishError.notOrigin }
                 return (state.lastID + 1, state.epoch)
             }
@@ -92,6 +98,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             return try state.withLockedValue { state in
                 // A relay that fell back to origin can turn mirror again meanwhile (a v1 upstream
                 // is back): then this id is not ours to give.
+                guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin, state.epoch == epoch, state.lastID + 1 == id else {
                     throw PublishError.notOrigin
                 }
@@ -155,6 +162,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
 
     private func append(_ encoded: Element, to state: inout State) {
         state.lastID = encoded.id
+        state.lastActivity = .now()
         state.buffer.append(id: encoded.id, encoded)
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
@@ -176,13 +184,15 @@ public final class EventStream<Element: StreamElement>: Sendable {
     }
 
     /// Registers `subscriber` for live events and returns its replay; `nil` while the stream
-    /// is not ready. Must be called on `eventLoop`, the subscriber's loop: events published
-    /// after the snapshot reach the shard's queue after this call returns, so together with
-    /// the plan's position the subscriber gets every event once.
+    /// is not ready, or once it was removed as idle. Must be called on `eventLoop`, the
+    /// subscriber's loop: events published after the snapshot reach the shard's queue after
+    /// this call returns, so together with the plan's position the subscriber gets every event
+    /// once.
     package func subscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop, resume: ResumePoint?) -> Subscription? {
         eventLoop.preconditionInEventLoop()
         return state.withLockedValue { state in
-            guard state.source != .awaitingUpstream else { return nil }
+            guard state.source != .awaitingUpstream, !state.removed else { return nil }
+            state.lastActivity = .now()
             let shard = shard(for: eventLoop, in: &state)
             shard.add(subscriber)
             let plan = ResumePlan(
@@ -199,8 +209,32 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// Removes a subscriber; on its event loop.
     package func unsubscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop) {
         eventLoop.preconditionInEventLoop()
-        let shard = state.withLockedValue { state in state.shards.first { $0.eventLoop === eventLoop } }
+        let shard = state.withLockedValue { state in
+            // Idle time starts when the last subscriber leaves, not at its last event.
+            state.lastActivity = .now()
+            return state.shards.first { $0.eventLoop === eventLoop }
+        }
         shard?.remove(subscriber)
+    }
+
+    /// Marks the stream removed if it has no subscriber and nothing happened since
+    /// `idleSince`; returns whether it did. Only a ``StreamRegistry`` calls this, as it drops
+    /// the stream.
+    ///
+    /// Why a subscriber joining at that moment is never stranded on a removed stream: this
+    /// check and ``subscribe(_:on:resume:)``, which adds the subscriber to its shard's count,
+    /// run under the same lock, so one of them comes first. If the subscriber does, the count
+    /// is not zero and the stream stays. If the removal does, `subscribe` sees `removed` and
+    /// refuses, so the subscriber is closed as "try again" (1013; SSE: the connection ends) and
+    /// its retry finds the registry's new stream at the path. Publishes see `removed` the same
+    /// way and go to the registry's stream instead.
+    func removeIfIdle(since idleSince: NIODeadline) -> Bool {
+        state.withLockedValue { state in
+            let subscribers = state.shards.reduce(0) { $0 + $1.subscriberCount }
+            guard !state.removed, subscribers == 0, state.lastActivity <= idleSince else { return false }
+            state.removed = true
+            return true
+        }
     }
 
     private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard<Element> {

@@ -21,4 +21,7 @@ public struct StreamStatus: Sendable {
 public enum StreamPublishError: Error, Sendable {
     /// The stream mirrors an upstream: its ids belong to the origin.
     case notOrigin
+    /// The stream was removed from its registry as idle: publish to the registry's
+    /// stream at this path instead.
+    case removed
 }

@@ -30,7 +30,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
         var configuration = ServiceConfiguration()
         configuration.serveHost = "127.0.0.1"
         configuration.servePort = 0
-        configuration.produce = false
+        configuration.role = .hub
         configuration.maxPendingBytes = 64 << 20
         let server = try await EventServer.bind(configuration: configuration, logger: logger)
         let running = Task { try await server.run() }

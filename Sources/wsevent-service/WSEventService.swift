@@ -64,6 +64,6 @@ extension String {
             + (split(separator: "\n", omittingEmptySubsequences: false)
                 .drop { !$0.hasPrefix("OPTIONS") }
                 .joined(separator: "\n"))
-            + "\nSee README.md for the roles (producer, relay, fan-in) and examples.\n"
+            + "\nSee README.md for the roles (producer, relay, fan-in, hub) and examples.\n"
     }
 }

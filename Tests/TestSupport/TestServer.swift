@@ -26,7 +26,8 @@ public func withEventServer<T: Sendable>(
     }
 }
 
-/// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, no producer, quiet logs,
+/// Binds an in-process ``EventServer`` on 127.0.0.1 with a free port, quiet logs and otherwise the
+/// library's defaults (a hub: no producer, no demo page),
 /// and runs it; cancel the task to shut it down (as a test of shutdown does itself).
 public func startEventServer(
     group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -35,7 +36,6 @@ public func startEventServer(
     var configuration = ServiceConfiguration()
     configuration.serveHost = "127.0.0.1"
     configuration.servePort = 0
-    configuration.produce = false
     configure(&configuration)
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning

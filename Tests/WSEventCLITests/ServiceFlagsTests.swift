@@ -13,8 +13,8 @@ import WSEventCore
         #expect(configuration.serveHost == "localhost")
         #expect(configuration.servePort == 8080)
         #expect(configuration.servePath == "/events")
-        #expect(configuration.produce)
-        #expect(configuration.upstreams.isEmpty)
+        #expect(configuration.role == .producer())
+        #expect(configuration.demoPage)
         #expect(configuration.interval == .milliseconds(100))
         #expect(configuration.bufferSize == 1024)
         #expect(configuration.maxMessageSize == 1 << 20)
@@ -24,7 +24,7 @@ import WSEventCore
         let configuration = try configuration(
             ["-no-produce", "-serve-address", ":9090", "-serve-path", "proxy-events", "-consume-address", ":8080", "-consume-path", "events"]
         )
-        #expect(!configuration.produce)
+        #expect(configuration.role == .relay(WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events")))
         #expect(configuration.serveHost == "")
         #expect(configuration.servePort == 9090)
         #expect(configuration.servePath == "/proxy-events")
@@ -40,10 +40,10 @@ import WSEventCore
             #expect(configuration.serveHost == "h" && configuration.servePort == 1, "\(arguments)")
         }
         let withFlag = ["-consume", "h:1/x"]
-        #expect(try !configuration(withFlag + ["-no-produce"]).produce)
-        #expect(try !configuration(withFlag + ["--no-produce"]).produce)
-        #expect(try !configuration(withFlag + ["-no-produce=true"]).produce)
-        #expect(try configuration(withFlag + ["-no-produce=false"]).produce)
+        #expect(try !configuration(withFlag + ["-no-produce"]).role.produces)
+        #expect(try !configuration(withFlag + ["--no-produce"]).role.produces)
+        #expect(try !configuration(withFlag + ["-no-produce=true"]).role.produces)
+        #expect(try configuration(withFlag + ["-no-produce=false"]).role.produces)
     }
 
     @Test func combinedServeAndRepeatedConsume() throws {
@@ -53,6 +53,47 @@ import WSEventCore
         #expect(configuration.servePath == "/merged")
         #expect(configuration.upstreams.map(\.description) == ["ws://a:1/x", "ws://b:2/y?since=1"])
         #expect(!configuration.isRelay)
+        // Without -no-produce the producer merges its upstreams; with it they fan in.
+        #expect(configuration.role == .producer(merging: configuration.upstreams))
+        let fanIn = try self.configuration(["-no-produce", "-consume", "a:1/x", "-consume", "b:2/y"])
+        #expect(fanIn.role == .fanIn([WebSocketURL("a:1/x")!, WebSocketURL("b:2/y")!]))
+    }
+
+    @Test func noProduceWithoutAnUpstreamIsAHubThatNeedsThePublishToken() throws {
+        let hub = try configuration(["-no-produce", "-publish-token", "T"])
+        #expect(hub.role == .hub)
+        #expect(hub.publishToken == "T")
+        #expect(hub.servePath == "/events")
+        #expect(try configuration([], env: ["NO_PRODUCE": "1", "WSEVENT_PUBLISH_TOKEN": "T"]).role == .hub)
+        do {
+            _ = try configuration(["-no-produce"])
+            Issue.record("a hub without a publish token was accepted")
+        } catch {
+            let message = ServiceFlags.message(for: error)
+            #expect(message.contains("-publish-token"), "\(message)")
+            #expect(!message.contains("\n"))
+        }
+    }
+
+    @Test func theLibrarysDefaultIsAHubWithNoPage() {
+        let configuration = ServiceConfiguration()
+        #expect(configuration.role == .hub)
+        #expect(!configuration.role.produces)
+        #expect(configuration.upstreams.isEmpty)
+        #expect(!configuration.demoPage)
+    }
+
+    @Test func streamLimitsComeFromFlagsOrTheEnvironment() throws {
+        let defaults = try configuration([])
+        #expect(defaults.maxStreams == 1000)
+        #expect(defaults.streamIdleTimeout == .minutes(10))
+        let set = try configuration(["-max-streams", "5", "-stream-idle-timeout=200ms"])
+        #expect(set.maxStreams == 5)
+        #expect(set.streamIdleTimeout == .milliseconds(200))
+        let env = try configuration([], env: ["WSEVENT_MAX_STREAMS": "7", "WSEVENT_STREAM_IDLE_TIMEOUT": "1h30m"])
+        #expect(env.maxStreams == 7)
+        #expect(env.streamIdleTimeout == .minutes(90))
+        #expect(try configuration(["-max-streams", "9"], env: ["WSEVENT_MAX_STREAMS": "7"]).maxStreams == 9)
     }
 
     @Test func newFlagsParse() throws {
@@ -106,7 +147,12 @@ import WSEventCore
             (["-interval", "fast"], "-interval"),
             (["-buffer", "-1"], "-buffer"),
             (["-no-produce=maybe"], "-no-produce"),
-            (["-no-produce"], "-consume-address"),
+            (["-no-produce"], "-publish-token"),
+            (["-max-streams", "0"], "-max-streams"),
+            (["-max-streams", "many"], "-max-streams"),
+            (["-stream-idle-timeout", "10"], "-stream-idle-timeout"),
+            (["-stream-idle-timeout", "1ms"], "-stream-idle-timeout"),
+            (["-stream-idle-timeout", "200h"], "-stream-idle-timeout"),
             (["-consume", "wss://x/y"], "-consume"),
             (["-log-level", "loud"], "-log-level"),
         ]

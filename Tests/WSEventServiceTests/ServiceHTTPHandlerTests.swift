@@ -30,7 +30,9 @@ import WSEventCore
 
         init(stream: WireEventStream = WireEventStream(path: "/events"), upstreams: [WebSocketURL] = [], _ configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
             var configuration = ServiceConfiguration()
-            configuration.upstreams = upstreams
+            if let upstream = upstreams.first {
+                configuration.role = upstreams.count == 1 ? .relay(upstream) : .fanIn(upstreams)
+            }
             configure(&configuration)
             self.stream = stream
             let context = ServiceContext(registry: StreamRegistry([stream]), configuration: configuration, upstreams: UpstreamLinks(upstreams))

@@ -1,0 +1,31 @@
+import NIOHTTP1
+import WSEventStreams
+import WSEventTransports
+
+/// Topics on demand: with `-create-streams` any path names a stream, opened by the first
+/// publish or subscriber, as on any URL-as-topic bus.
+extension ServiceContext {
+    /// Whether a request for `path`, where no stream exists, may open one there.
+    func mayOpenStream(at path: String) -> Bool {
+        configuration.createStreams && Self.isTopicPath(path)
+    }
+
+    /// The stream at `path`, opened (as an origin) if there is none; `503` when as many
+    /// streams as `-max-streams` allows exist already.
+    func openStream(at path: String) -> Result<WireEventStream, Refusal> {
+        do {
+            return .success(try registry.streamCreatingIfNeeded(at: path, bufferSize: configuration.bufferSize))
+        } catch {
+            // No Retry-After: when a stream frees up depends on other clients' idleness.
+            return .failure(
+                Refusal(status: .serviceUnavailable, message: "cannot open a stream at \(path): \(error); retry later")
+            )
+        }
+    }
+
+    /// A path a stream may be opened at: not `/`, not `/healthz`, nothing a log or a page
+    /// would misread.
+    static func isTopicPath(_ path: String) -> Bool {
+        path.count > 1 && path != "/healthz" && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
+    }
+}
