@@ -1,9 +1,10 @@
 /// Go's duration syntax (`100ms`, `1.5s`, `2m30s`, `1h`), as `-interval` takes it.
 public enum GoDuration {
-    /// Parses a duration; a bare number is refused, as in Go (except `0`).
+    /// Parses a duration; a bare number is refused, as in Go (except `0`), and so is one past
+    /// what Go's durations hold (about 292 years).
     public static func parse(_ text: String) -> Duration? {
         if text == "0" { return .zero }
-        var total = Duration.zero
+        var total: Int64 = 0
         var rest = Substring(text)
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
@@ -23,9 +24,14 @@ public enum GoDuration {
             case "h": nanosPerUnit = 3600e9
             default: return nil
             }
-            total += .nanoseconds(Int64(number * nanosPerUnit))
+            // Past Int64 nanoseconds (about 292 years) Go refuses the duration too.
+            let nanos = number * nanosPerUnit
+            guard nanos < Double(Int64.max) else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(Int64(nanos))
+            guard !overflow else { return nil }
+            total = sum
         }
-        return total
+        return .nanoseconds(total)
     }
 }
 

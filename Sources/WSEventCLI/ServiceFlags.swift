@@ -177,7 +177,7 @@ public struct ServiceFlags: ParsableArguments {
             guard let value = GoDuration.parse(text), value > .zero else {
                 throw ValidationError("-sse-heartbeat: '\(text)' is not a positive duration like 15s")
             }
-            configuration.sseHeartbeat = TimeAmount(value)
+            configuration.sseHeartbeat = value
         }
         configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
         if let text = maxStreams ?? env["max-streams"] {
@@ -191,25 +191,25 @@ public struct ServiceFlags: ParsableArguments {
             guard let value = GoDuration.parse(text), value >= .milliseconds(10), value <= .seconds(168 * 3600) else {
                 throw ValidationError("-stream-idle-timeout: '\(text)' is not a duration from 10ms to 168h")
             }
-            configuration.streamIdleTimeout = TimeAmount(value)
+            configuration.streamIdleTimeout = value
         }
         if let text = interval ?? env["interval"] {
             guard let value = GoDuration.parse(text), value > .zero else {
                 throw ValidationError("-interval: '\(text)' is not a positive duration like 100ms or 2s")
             }
-            configuration.interval = TimeAmount(value)
+            configuration.interval = value
         }
         if let text = pingInterval ?? env["ping-interval"] {
             guard let value = GoDuration.parse(text), value > .zero else {
                 throw ValidationError("-ping-interval: '\(text)' is not a positive duration like 30s")
             }
-            configuration.pingInterval = TimeAmount(value)
+            configuration.pingInterval = value
         }
         if let text = pongTimeout ?? env["pong-timeout"] {
             guard let value = GoDuration.parse(text), value > .zero else {
                 throw ValidationError("-pong-timeout: '\(text)' is not a positive duration like 10s")
             }
-            configuration.pongTimeout = TimeAmount(value)
+            configuration.pongTimeout = value
         }
         if let text = buffer ?? env["buffer"] {
             guard let value = Int(text), value >= 0 else {
@@ -229,13 +229,17 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.maxPendingBytes = value
         }
-        if let text = logLevel ?? env["log-level"] {
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                throw ValidationError("-log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
-            }
-            configuration.logLevel = level
-        }
         return configuration
+    }
+
+    /// How much the executable logs: a matter of the command, not of the library's server.
+    /// - Throws: `ValidationError` with one line naming the bad value.
+    public func logLevel(environment: [String: String] = [:]) throws -> Logger.Level {
+        guard let text = logLevel ?? EnvironmentLookup(environment)["log-level"] else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("-log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
     }
 
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
@@ -308,12 +312,5 @@ extension ArgumentHelp {
     static func env(_ text: String, _ flag: String, seed: String? = nil) -> ArgumentHelp {
         let names = [EnvironmentLookup.variable(for: flag)] + (seed.map { [$0] } ?? [])
         return ArgumentHelp("\(text) [env: \(names.joined(separator: ", "))]")
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -157,7 +157,7 @@ public final class EventServer: Service, Sendable {
             if configuration.role.produces {
                 let producer = Producer(
                     stream: stream,
-                    interval: .nanoseconds(configuration.interval.nanoseconds),
+                    interval: configuration.interval,
                     serveAddress: configuration.servePort == 0 ? "\(configuration.serveHost):\(port)" : configuration.serveAddress
                 )
                 group.addTask { await producer.run() }
@@ -179,7 +179,7 @@ public final class EventServer: Service, Sendable {
                 group.addTask { await consumer.run() }
             }
             if configuration.createStreams {
-                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: configuration.streamIdleTimeout, logger: logger)
+                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: TimeAmount(configuration.streamIdleTimeout), logger: logger)
                 group.addTask { await sweeper.run() }
             }
             try? await gracefulShutdown()
@@ -197,7 +197,7 @@ public final class EventServer: Service, Sendable {
         for stream in registry.all { stream.closeAllSubscribers() }
         let done = serverChannel.eventLoop.makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: done)
-        let timeout = serverChannel.eventLoop.scheduleTask(in: configuration.shutdownTimeout) {
+        let timeout = serverChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.shutdownTimeout)) {
             done.fail(ChannelError.ioOnClosedChannel)
         }
         do {

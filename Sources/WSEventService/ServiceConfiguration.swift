@@ -20,7 +20,7 @@ public struct ServiceConfiguration: Sendable {
     /// What feeds the stream at ``servePath``.
     public var role: Role = .hub
     /// How often the producer emits an event.
-    public var interval: TimeAmount = .milliseconds(100)
+    public var interval: Duration = Timing.produceInterval
     /// How many recent events each stream keeps for resuming subscribers.
     public var bufferSize: Int = 1024
     /// The largest WebSocket message accepted (1009 past it).
@@ -28,14 +28,13 @@ public struct ServiceConfiguration: Sendable {
     /// Bytes a subscriber may have pending before it is closed as too slow (1013).
     public var maxPendingBytes: Int = 4 << 20
     /// How long a WebSocket peer may be silent before it is pinged.
-    public var pingInterval: TimeAmount = .seconds(30)
+    public var pingInterval: Duration = Timing.pingInterval
     /// How long a ping may go unanswered before the peer is closed (1011).
-    public var pongTimeout: TimeAmount = .seconds(10)
+    public var pongTimeout: Duration = Timing.pongTimeout
     /// How long a close handshake may take before the connection is dropped.
-    public var closeTimeout: TimeAmount = .seconds(5)
+    public var closeTimeout: Duration = Timing.closeTimeout
     /// How long shutdown waits for subscribers to finish their close handshakes.
-    public var shutdownTimeout: TimeAmount = .seconds(10)
-    public var logLevel: Logger.Level = .info
+    public var shutdownTimeout: Duration = Timing.shutdownTimeout
     /// The bearer token publishers must present; `nil`: publishing is refused (403).
     public var publishToken: String?
     /// The bearer token subscribers must present (header or `?token=`); `nil`: anyone may.
@@ -50,11 +49,11 @@ public struct ServiceConfiguration: Sendable {
     public var maxStreams: Int = 1000
     /// A stream opened by ``createStreams`` that has had no subscriber and no event for this
     /// long is removed. The stream at ``servePath`` never is.
-    public var streamIdleTimeout: TimeAmount = .minutes(10)
+    public var streamIdleTimeout: Duration = Timing.streamIdleTimeout
     /// How often SSE subscribers get a comment so proxies keep the stream open.
-    public var sseHeartbeat: TimeAmount = .seconds(15)
+    public var sseHeartbeat: Duration = Timing.sseHeartbeat
     /// The reconnect delay EventSource is told to use, in milliseconds.
-    public var sseRetryMilliseconds: Int = 2000
+    public var sseRetryMilliseconds: Int = Int(Timing.sseRetry.components.seconds * 1000)
     /// Serve the live demo page at `/`.
     public var demoPage: Bool = false
 
@@ -85,9 +84,9 @@ public struct ServiceConfiguration: Sendable {
     public var webSocket: WebSocketConfiguration {
         WebSocketConfiguration(
             maxMessageSize: maxMessageSize,
-            pingInterval: Duration(pingInterval),
-            pongTimeout: Duration(pongTimeout),
-            closeTimeout: Duration(closeTimeout)
+            pingInterval: pingInterval,
+            pongTimeout: pongTimeout,
+            closeTimeout: closeTimeout
         )
     }
 }

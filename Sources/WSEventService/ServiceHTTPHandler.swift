@@ -137,7 +137,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let configuration = context.configuration
         let subscriber = StreamSubscriberHandler(
             stream: request.stream,
-            format: .sse(retry: configuration.sseRetryMilliseconds, heartbeat: configuration.sseHeartbeat),
+            format: .sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat)),
             resume: request.resume,
             maxPendingBytes: configuration.maxPendingBytes,
             logger: logger

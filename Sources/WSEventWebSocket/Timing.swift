@@ -34,6 +34,9 @@ public enum Timing {
     public static let sseRetry: Duration = .seconds(2)
     /// How long an ended SSE response may take to go out before the connection is closed.
     public static let sseEndTimeout: Duration = .seconds(5)
+    /// A stream opened on demand (`-create-streams`) with no subscriber and no event for this
+    /// long is removed.
+    public static let streamIdleTimeout: Duration = .seconds(600)
     /// How long shutdown waits for subscribers to finish their close handshakes.
     public static let shutdownTimeout: Duration = .seconds(10)
 }

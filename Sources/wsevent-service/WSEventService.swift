@@ -15,11 +15,12 @@ import Darwin
 @main
 enum WSEventService {
     static func main() async {
-        let flags: ServiceFlags
         let configuration: ServiceConfiguration
+        let level: Logger.Level
         do {
-            flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
+            let flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
             configuration = try flags.configuration(environment: ProcessInfoEnvironment.current)
+            level = try flags.logLevel(environment: ProcessInfoEnvironment.current)
         } catch {
             if ServiceFlags.exitCode(for: error) == .success {
                 print(ServiceFlags.helpMessage(columns: 100).replacingUsage())
@@ -28,7 +29,6 @@ enum WSEventService {
             fail("\(ServiceFlags.message(for: error)) (see -help)", code: 2)
         }
 
-        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

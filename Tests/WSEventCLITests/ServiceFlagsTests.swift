@@ -86,13 +86,13 @@ import WSEventCore
     @Test func streamLimitsComeFromFlagsOrTheEnvironment() throws {
         let defaults = try configuration([])
         #expect(defaults.maxStreams == 1000)
-        #expect(defaults.streamIdleTimeout == .minutes(10))
+        #expect(defaults.streamIdleTimeout == .seconds(600))
         let set = try configuration(["-max-streams", "5", "-stream-idle-timeout=200ms"])
         #expect(set.maxStreams == 5)
         #expect(set.streamIdleTimeout == .milliseconds(200))
         let env = try configuration([], env: ["WSEVENT_MAX_STREAMS": "7", "WSEVENT_STREAM_IDLE_TIMEOUT": "1h30m"])
         #expect(env.maxStreams == 7)
-        #expect(env.streamIdleTimeout == .minutes(90))
+        #expect(env.streamIdleTimeout == .seconds(90 * 60))
         #expect(try configuration(["-max-streams", "9"], env: ["WSEVENT_MAX_STREAMS": "7"]).maxStreams == 9)
     }
 
@@ -105,7 +105,26 @@ import WSEventCore
         #expect(configuration.maxMessageSize == 65536)
         #expect(configuration.maxPendingBytes == 1 << 20)
         #expect(configuration.pingInterval == .seconds(120))
-        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func logLevelIsTheCommandsNotTheServers() throws {
+        #expect(try ServiceFlags.parseGoStyle([]).logLevel() == .info)
+        #expect(try ServiceFlags.parseGoStyle(["-log-level", "debug"]).logLevel() == .debug)
+        #expect(try ServiceFlags.parseGoStyle([]).logLevel(environment: ["WSEVENT_LOG_LEVEL": "Warning"]) == .warning)
+        do {
+            _ = try ServiceFlags.parseGoStyle(["-log-level", "loud"]).logLevel()
+            Issue.record("a bad level was accepted")
+        } catch {
+            #expect(ServiceFlags.message(for: error) == "-log-level: 'loud' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// An enormous duration is refused with one line (it used to trap converting to NIO's time).
+    @Test func anEnormousDurationIsRefusedNotATrap() throws {
+        for text in ["99999999999999999999h", "9223372037s", "2000000h2000000h"] {
+            #expect(throws: (any Error).self) { try configuration(["-interval", text]) }
+        }
+        #expect(try configuration(["-interval", "2562047h"]).interval == .seconds(2_562_047 * 3600))
     }
 
     @Test func pongTimeoutComesFromTheFlagOrTheEnvironment() throws {
@@ -154,7 +173,6 @@ import WSEventCore
             (["-stream-idle-timeout", "1ms"], "-stream-idle-timeout"),
             (["-stream-idle-timeout", "200h"], "-stream-idle-timeout"),
             (["-consume", "wss://x/y"], "-consume"),
-            (["-log-level", "loud"], "-log-level"),
         ]
         for (arguments, flag) in cases {
             do {

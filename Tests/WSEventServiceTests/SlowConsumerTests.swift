@@ -51,7 +51,7 @@ import WSEventCore
                 $0.closeTimeout = .seconds(120)
                 // The stalled subscriber answers no ping: on a loaded machine the keepalive (1011)
                 // could take it before the pending-bytes rule this suite is about.
-                $0.pingInterval = .hours(1)
+                $0.pingInterval = .seconds(3600)
             }) { server in
                 let stalled = try await open(server.port)
                 let received = NIOLockedValueBox<[String]>([])
