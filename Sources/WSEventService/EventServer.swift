@@ -179,7 +179,7 @@ public final class EventServer: Service, Sendable {
                 group.addTask { await consumer.run() }
             }
             if configuration.createStreams {
-                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: TimeAmount(configuration.streamIdleTimeout), logger: logger)
+                let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: configuration.streamIdleTimeout, logger: logger)
                 group.addTask { await sweeper.run() }
             }
             try? await gracefulShutdown()

@@ -7,24 +7,24 @@ import WSEventTransports
 /// that come and go do not pile up against `-max-streams`.
 struct IdleStreamSweeper {
     let registry: StreamRegistry<EncodedEvent>
-    let idleTimeout: TimeAmount
+    let idleTimeout: Duration
     let logger: Logger
 
     /// How often to look: a quarter of the timeout, so a stream goes at most a quarter late,
     /// but never busier than every 10 ms nor lazier than every 30 s.
-    var period: TimeAmount {
-        .nanoseconds(min(max(idleTimeout.nanoseconds / 4, TimeAmount.milliseconds(10).nanoseconds), TimeAmount.seconds(30).nanoseconds))
+    var period: Duration {
+        min(max(idleTimeout / 4, .milliseconds(10)), .seconds(30))
     }
 
     /// Sweeps until the task is cancelled.
     func run() async {
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: .nanoseconds(period.nanoseconds))
+                try await Task.sleep(for: period)
             } catch {
                 return
             }
-            for path in registry.removeIdleStreams(idleSince: .now() - idleTimeout) {
+            for path in registry.removeIdleStreams(idleSince: .now() - TimeAmount(idleTimeout)) {
                 logger.debug("removed idle stream", metadata: ["stream": "\(path)"])
             }
         }
