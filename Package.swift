@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // The data path, bottom up; each layer sees only the ones above it here.
@@ -41,7 +42,11 @@ let package = Package(
         // type it does not know: no wire format here.
         .target(
             name: "WSEventStreams",
-            dependencies: [nio("NIOCore"), nio("NIOConcurrencyHelpers")]
+            dependencies: [
+                nio("NIOCore"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         // The wire formats (plain and v1 WebSocket frames, SSE) encoded once per event, the
         // subscriber handler that writes them, the SSE client.

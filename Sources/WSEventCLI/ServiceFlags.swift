@@ -35,6 +35,9 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("buffer"), help: .env("Events kept per stream for resuming subscribers (default 1024)", "buffer"))
     public var buffer: String?
 
+    @Option(name: .go("buffer-bytes"), help: .env("Bytes of events kept per stream for resuming subscribers, all encodings counted (default 64MiB); with -buffer, whichever is reached first", "buffer-bytes"))
+    public var bufferBytes: String?
+
     @Option(name: .go("max-message-size"), help: .env("Largest WebSocket message accepted, e.g. 1MiB (default 1MiB)", "max-message-size"))
     public var maxMessageSize: String?
 
@@ -80,7 +83,7 @@ public struct ServiceFlags: ParsableArguments {
     public static let syntax = GoFlagSyntax(
         valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
-            "interval", "buffer", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "log-level",
+            "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
@@ -212,10 +215,16 @@ public struct ServiceFlags: ParsableArguments {
             configuration.pongTimeout = value
         }
         if let text = buffer ?? env["buffer"] {
-            guard let value = Int(text), value >= 0 else {
-                throw ValidationError("-buffer: '\(text)' is not a count of events (0 or more)")
+            guard let value = Int(text), (0...ServiceConfiguration.maxBufferSize).contains(value) else {
+                throw ValidationError("-buffer: '\(text)' is not a count of events from 0 to \(ServiceConfiguration.maxBufferSize)")
             }
             configuration.bufferSize = value
+        }
+        if let text = bufferBytes ?? env["buffer-bytes"] {
+            guard let value = ByteSize.parse(text), (0...(1 << 40)).contains(value) else {
+                throw ValidationError("-buffer-bytes: '\(text)' is not a size from 0 to 1TiB, like 64MiB")
+            }
+            configuration.bufferBytes = value
         }
         if let text = maxMessageSize ?? env["max-message-size"] {
             guard let value = ByteSize.parse(text), (125...Int(UInt32.max)).contains(value) else {
@@ -224,8 +233,8 @@ public struct ServiceFlags: ParsableArguments {
             configuration.maxMessageSize = value
         }
         if let text = maxPendingBytes ?? env["max-pending-bytes"] {
-            guard let value = ByteSize.parse(text), value >= 1024 else {
-                throw ValidationError("-max-pending-bytes: '\(text)' is not a size of at least 1KiB")
+            guard let value = ByteSize.parse(text), (1024...(1 << 40)).contains(value) else {
+                throw ValidationError("-max-pending-bytes: '\(text)' is not a size from 1KiB to 1TiB")
             }
             configuration.maxPendingBytes = value
         }

@@ -74,6 +74,7 @@ public final class EventServer: Service, Sendable {
         let stream = WireEventStream(
             path: configuration.servePath,
             bufferSize: configuration.bufferSize,
+            bufferBytes: configuration.bufferBytes,
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)

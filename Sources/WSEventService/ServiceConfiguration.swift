@@ -23,6 +23,12 @@ public struct ServiceConfiguration: Sendable {
     public var interval: Duration = Timing.produceInterval
     /// How many recent events each stream keeps for resuming subscribers.
     public var bufferSize: Int = 1024
+    /// How many bytes of events (all their encodings) each stream keeps at most; with
+    /// ``bufferSize``, whichever is reached first drops the oldest.
+    public var bufferBytes: Int = 64 << 20
+    /// The largest ``bufferSize`` the command accepts. Nothing is preallocated, but a bound
+    /// keeps a typo from promising replay the bytes bound could never hold.
+    public static let maxBufferSize = 10_000_000
     /// The largest WebSocket message accepted (1009 past it).
     public var maxMessageSize: Int = 1 << 20
     /// Bytes a subscriber may have pending before it is closed as too slow (1013).

@@ -14,7 +14,7 @@ extension ServiceContext {
     /// streams as `-max-streams` allows exist already.
     func openStream(at path: String) -> Result<WireEventStream, Refusal> {
         do {
-            return .success(try registry.streamCreatingIfNeeded(at: path, bufferSize: configuration.bufferSize))
+            return .success(try registry.streamCreatingIfNeeded(at: path, bufferSize: configuration.bufferSize, bufferBytes: configuration.bufferBytes))
         } catch {
             // No Retry-After: when a stream frees up depends on other clients' idleness.
             return .failure(

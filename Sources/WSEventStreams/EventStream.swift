@@ -45,11 +45,13 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// - Parameters:
     ///   - path: the stream's URL path (`/events`).
     ///   - bufferSize: how many recent events are kept for resuming subscribers.
+    ///   - bufferBytes: how many bytes of them at most (elements' ``StreamElement/retainedBytes``);
+    ///     the count and the bytes, whichever is reached first, drop the oldest.
     ///   - source: `.origin`, or `.awaitingUpstream` for a relay.
-    public init(path: String, bufferSize: Int = 1024, source: Source = .origin) {
+    public init(path: String, bufferSize: Int = 1024, bufferBytes: Int = 64 << 20, source: Source = .origin) {
         self.path = path.hasPrefix("/") ? path : "/" + path
         self.state = NIOLockedValueBox(
-            State(epoch: .random(), source: source, buffer: ReplayBuffer(capacity: bufferSize))
+            State(epoch: .random(), source: source, buffer: ReplayBuffer(capacity: bufferSize, maxBytes: bufferBytes))
         )
     }
 
@@ -60,7 +62,9 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 epoch: state.epoch,
                 lastID: state.lastID,
                 source: state.source,
-                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount }
+                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount },
+                bufferedEvents: state.buffer.count,
+                bufferedBytes: state.buffer.bytes
             )
         }
     }
@@ -163,7 +167,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     private func append(_ encoded: Element, to state: inout State) {
         state.lastID = encoded.id
         state.lastActivity = .now()
-        state.buffer.append(id: encoded.id, encoded)
+        state.buffer.append(id: encoded.id, encoded, bytes: encoded.retainedBytes)
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
 

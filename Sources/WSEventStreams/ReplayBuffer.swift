@@ -1,66 +1,66 @@
-/// The last `capacity` elements of a stream, oldest first, with strictly increasing ids.
+import DequeModule
+
+/// The last events of a stream, oldest first, with strictly increasing ids, bounded both by
+/// count and by bytes: whichever is reached first drops the oldest.
 ///
 /// Ids are usually contiguous; a relay that mirrors an upstream which itself reported a gap
-/// holds a hole, and ``ResumePlan`` turns such holes into `gap` messages.
+/// holds a hole, and ``ResumePlan`` turns such holes into `gap` messages. Nothing is
+/// preallocated: a generous count costs memory only as events arrive.
 package struct ReplayBuffer<Element>: Sendable where Element: Sendable {
-    package let capacity: Int
-    private var storage: [Element?]
-    private var ids: [UInt64]
-    private var start = 0
-    package private(set) var count = 0
-
-    package init(capacity: Int) {
-        precondition(capacity >= 0, "capacity must not be negative")
-        self.capacity = capacity
-        self.storage = Array(repeating: nil, count: capacity)
-        self.ids = Array(repeating: 0, count: capacity)
+    private struct Item: Sendable {
+        var id: UInt64
+        var element: Element
+        var bytes: Int
     }
 
-    /// The id of the oldest element still held.
-    package var firstID: UInt64? { count == 0 ? nil : ids[start] }
-    /// The id of the newest element held.
-    package var lastID: UInt64? { count == 0 ? nil : ids[index(count - 1)] }
+    /// How many elements are kept at most.
+    package let capacity: Int
+    /// How many bytes (as each element reports them) are kept at most.
+    package let maxBytes: Int
+    private var items = Deque<Item>()
+    /// The bytes of the elements held.
+    package private(set) var bytes = 0
 
-    /// Appends an element; ids must increase. Drops the oldest element when full.
-    package mutating func append(id: UInt64, _ element: Element) {
+    package init(capacity: Int, maxBytes: Int = .max) {
+        precondition(capacity >= 0 && maxBytes >= 0, "replay buffer bounds must not be negative")
+        self.capacity = capacity
+        self.maxBytes = maxBytes
+    }
+
+    /// How many elements are held.
+    package var count: Int { items.count }
+    /// The id of the oldest element still held.
+    package var firstID: UInt64? { items.first?.id }
+    /// The id of the newest element held.
+    package var lastID: UInt64? { items.last?.id }
+
+    /// Appends an element of `bytes` bytes; ids must increase. Drops the oldest elements while
+    /// either bound is exceeded (an element larger than `maxBytes` on its own is not kept).
+    package mutating func append(id: UInt64, _ element: Element, bytes: Int = 0) {
         guard capacity > 0 else { return }
         precondition(lastID.map { id > $0 } ?? true, "replay buffer ids must increase")
-        if count == capacity {
-            storage[start] = element
-            ids[start] = id
-            start = (start + 1) % capacity
-        } else {
-            let slot = index(count)
-            storage[slot] = element
-            ids[slot] = id
-            count += 1
+        items.append(Item(id: id, element: element, bytes: bytes))
+        self.bytes += bytes
+        while items.count > capacity || self.bytes > maxBytes, let oldest = items.popFirst() {
+            self.bytes -= oldest.bytes
         }
     }
 
     /// Removes everything, as when a relay's upstream starts a new epoch.
     package mutating func removeAll() {
-        for i in 0..<capacity { storage[i] = nil }
-        start = 0
-        count = 0
+        items.removeAll()
+        bytes = 0
     }
 
     /// The elements with an id greater than `id`, oldest first, with their ids.
     package func elements(after id: UInt64) -> [(id: UInt64, element: Element)] {
         // Binary search for the first position whose id is greater than `id`.
         var low = 0
-        var high = count
+        var high = items.count
         while low < high {
             let mid = (low + high) / 2
-            if ids[index(mid)] <= id { low = mid + 1 } else { high = mid }
+            if items[mid].id <= id { low = mid + 1 } else { high = mid }
         }
-        var result: [(id: UInt64, element: Element)] = []
-        result.reserveCapacity(count - low)
-        for position in low..<count {
-            let slot = index(position)
-            result.append((ids[slot], storage[slot]!))
-        }
-        return result
+        return items[low...].map { ($0.id, $0.element) }
     }
-
-    private func index(_ position: Int) -> Int { (start + position) % capacity }
 }

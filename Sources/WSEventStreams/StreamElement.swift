@@ -10,4 +10,7 @@ public protocol StreamElement: Sendable {
 
     /// The event's id.
     var id: UInt64 { get }
+
+    /// The bytes this element holds, what the replay buffer's byte bound counts.
+    var retainedBytes: Int { get }
 }

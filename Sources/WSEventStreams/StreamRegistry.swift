@@ -4,7 +4,7 @@ import NIOCore
 /// The streams a server hosts, by URL path.
 ///
 /// Streams given to it (the server's own) stay for its lifetime. Streams opened on demand
-/// (``streamCreatingIfNeeded(at:bufferSize:)``) are bounded by ``maxStreams`` and removed by
+/// (``streamCreatingIfNeeded(at:bufferSize:bufferBytes:)``) are bounded by ``maxStreams`` and removed by
 /// ``removeIdleStreams(idleSince:)`` once nobody uses them.
 public final class StreamRegistry<Element: StreamElement>: Sendable {
     private struct Entry {
@@ -40,11 +40,15 @@ public final class StreamRegistry<Element: StreamElement>: Sendable {
 
     /// The stream at `path`, opened as an origin if there is none.
     /// - Throws: ``StreamLimitReached`` when ``maxStreams`` streams exist already.
-    public func streamCreatingIfNeeded(at path: String, bufferSize: Int) throws(StreamLimitReached) -> EventStream<Element> {
+    public func streamCreatingIfNeeded(
+        at path: String,
+        bufferSize: Int,
+        bufferBytes: Int = 64 << 20
+    ) throws(StreamLimitReached) -> EventStream<Element> {
         let opened = entries.withLockedValue { entries -> Result<EventStream<Element>, StreamLimitReached> in
             if let existing = entries[path] { return .success(existing.stream) }
             guard entries.count < maxStreams else { return .failure(StreamLimitReached(limit: maxStreams)) }
-            let stream = EventStream<Element>(path: path, bufferSize: bufferSize)
+            let stream = EventStream<Element>(path: path, bufferSize: bufferSize, bufferBytes: bufferBytes)
             entries[path] = Entry(stream: stream, removable: true)
             return .success(stream)
         }

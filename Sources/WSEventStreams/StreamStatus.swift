@@ -15,6 +15,9 @@ public struct StreamStatus: Sendable {
     public var lastID: UInt64
     public var source: StreamSource
     public var subscribers: Int
+    /// Events held for replay, and their bytes (see ``EventStream/init(path:bufferSize:bufferBytes:source:)``).
+    public var bufferedEvents: Int
+    public var bufferedBytes: Int
 }
 
 /// Why a publish was refused.

@@ -107,6 +107,24 @@ import WSEventCore
         #expect(configuration.pingInterval == .seconds(120))
     }
 
+    @Test func bufferBytesAndTheBufferBounds() throws {
+        #expect(try configuration([]).bufferBytes == 64 << 20)
+        #expect(try configuration(["-buffer-bytes", "1MiB"]).bufferBytes == 1 << 20)
+        #expect(try configuration([], env: ["WSEVENT_BUFFER_BYTES": "0"]).bufferBytes == 0)
+        for (arguments, line) in [
+            (["-buffer", "10000000000"], "-buffer: '10000000000' is not a count of events from 0 to 10000000"),
+            (["-buffer-bytes", "lots"], "-buffer-bytes: 'lots' is not a size from 0 to 1TiB, like 64MiB"),
+            (["-max-pending-bytes", "2048GiB"], "-max-pending-bytes: '2048GiB' is not a size from 1KiB to 1TiB"),
+        ] {
+            do {
+                _ = try configuration(arguments)
+                Issue.record("\(arguments) was accepted")
+            } catch {
+                #expect(ServiceFlags.message(for: error) == line)
+            }
+        }
+    }
+
     @Test func logLevelIsTheCommandsNotTheServers() throws {
         #expect(try ServiceFlags.parseGoStyle([]).logLevel() == .info)
         #expect(try ServiceFlags.parseGoStyle(["-log-level", "debug"]).logLevel() == .debug)

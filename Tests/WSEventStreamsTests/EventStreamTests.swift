@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Testing
 
 @testable import WSEventStreams
@@ -8,6 +9,7 @@ struct PlainElement: StreamElement {
     let event: Event
     init(_ event: Event, epoch: Epoch, allocator: ByteBufferAllocator) { self.event = event }
     var id: UInt64 { event.id }
+    var retainedBytes: Int { event.payload.readableBytes }
 }
 
 typealias TestStream = EventStream<PlainElement>
@@ -39,6 +41,26 @@ typealias TestStream = EventStream<PlainElement>
         }
         #expect(result.id == 2)
         #expect(stream.status.lastID == 2)
+    }
+
+    /// The replay is bounded by bytes as well as by count; a resume past it hears of the gap.
+    @Test func theReplayBufferHoldsAtMostItsBytes() async throws {
+        let stream = TestStream(path: "/events", bufferSize: 1000, bufferBytes: 10_000)
+        for _ in 0..<50 { try stream.publish(kind: .binary, payload: ByteBuffer(repeating: 1, count: 1000)) }
+        let status = stream.status
+        #expect(status.bufferedEvents == 10)
+        #expect(status.bufferedBytes == 10_000)
+        let resume = ResumePoint(since: 1, epoch: status.epoch)
+        var updates = stream.updates(resume: resume, on: MultiThreadedEventLoopGroup.singleton.next()).makeAsyncIterator()
+        var seen: [String] = []
+        while seen.count < 12, let update = try await updates.next() {
+            switch update {
+            case .hello: seen.append("hello")
+            case .gap(let first, let last): seen.append("gap \(first) \(last)")
+            case .event(let element): seen.append("\(element.id)")
+            }
+        }
+        #expect(seen == ["hello", "gap 2 40"] + (41...50).map(String.init))
     }
 
     @Test func relayIsNotReadyUntilItHearsFromUpstream() {

@@ -21,6 +21,35 @@ import WSEventCore
         #expect(buffer.elements(after: 8).isEmpty)
     }
 
+    @Test func theByteBoundDropsTheOldestToo() {
+        var buffer = ReplayBuffer<String>(capacity: 100, maxBytes: 250)
+        for id in 1...5 { buffer.append(id: UInt64(id), "e\(id)", bytes: 100) }
+        #expect(buffer.elements(after: 0).map(\.id) == [4, 5])
+        #expect(buffer.bytes == 200)
+        // Whichever bound is reached first: here the count.
+        var counted = ReplayBuffer<String>(capacity: 2, maxBytes: 1000)
+        for id in 1...5 { counted.append(id: UInt64(id), "e\(id)", bytes: 10) }
+        #expect(counted.elements(after: 0).map(\.id) == [4, 5])
+        #expect(counted.bytes == 20)
+    }
+
+    @Test func anElementLargerThanTheByteBoundIsNotKept() {
+        var buffer = ReplayBuffer<String>(capacity: 10, maxBytes: 100)
+        buffer.append(id: 1, "small", bytes: 10)
+        buffer.append(id: 2, "huge", bytes: 500)
+        #expect(buffer.count == 0)
+        #expect(buffer.bytes == 0)
+        buffer.append(id: 3, "small", bytes: 10)
+        #expect(buffer.elements(after: 0).map(\.id) == [3])
+    }
+
+    /// A huge count costs nothing up front: it is a bound, not a size.
+    @Test func aHugeCapacityIsNotPreallocated() {
+        var buffer = ReplayBuffer<String>(capacity: 10_000_000_000)
+        buffer.append(id: 1, "e1")
+        #expect(buffer.count == 1)
+    }
+
     @Test func zeroCapacityKeepsNothing() {
         var buffer = ReplayBuffer<String>(capacity: 0)
         buffer.append(id: 1, "e1")

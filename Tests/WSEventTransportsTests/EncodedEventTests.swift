@@ -12,6 +12,22 @@ import WSEventCore
         #expect(Array(encoded.frame(for: .v1).readableBytesView) == [0x81, 4] + Array("3\nhi".utf8))
     }
 
+    /// One copy of the payload, not four: the event's payload is the tail of the plain frame.
+    @Test func thePayloadIsAViewIntoThePlainFrame() {
+        let payload = ByteBuffer(repeating: 7, count: 100_000)
+        let encoded = EncodedEvent(Event(id: 1, kind: .binary, payload: payload), epoch: Epoch("ep")!, allocator: ByteBufferAllocator())
+        #expect(encoded.event.payload == payload)
+        let frame = encoded.frame(for: .plain)
+        let inFrame = frame.withUnsafeReadableBytes { frameBytes in
+            encoded.event.payload.withUnsafeReadableBytes { payloadBytes in
+                payloadBytes.baseAddress! == frameBytes.baseAddress! + (frame.readableBytes - payload.readableBytes)
+            }
+        }
+        #expect(inFrame)
+        // The three encodings: the plain and v1 frames, and the SSE event (base64 for binary).
+        #expect(encoded.retainedBytes > 100_000 * 3 && encoded.retainedBytes < 100_000 * 4)
+    }
+
     @Test func binaryEventsUseTheBinaryOpcode() {
         let event = Event(id: 1, kind: .binary, payload: ByteBuffer(bytes: [0xFF, 0x00]))
         let encoded = EncodedEvent(event, epoch: Epoch("ep")!, allocator: ByteBufferAllocator())
