@@ -47,6 +47,9 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("ping-interval"), help: .env("How long a WebSocket peer may be silent before it is pinged (default 30s)", "ping-interval"))
     public var pingInterval: String?
 
+    @Option(name: .go("shutdown-timeout"), help: .env("How long SIGTERM/SIGINT waits for subscribers to close before exiting (default 10s); a second signal exits at once", "shutdown-timeout"))
+    public var shutdownTimeout: String?
+
     @Option(name: .go("pong-timeout"), help: .env("How long a ping may go unanswered before the peer is closed with 1011 (default 10s)", "pong-timeout"))
     public var pongTimeout: String?
 
@@ -83,7 +86,7 @@ public struct ServiceFlags: ParsableArguments {
     public static let syntax = GoFlagSyntax(
         valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
-            "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "log-level",
+            "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
@@ -207,6 +210,12 @@ public struct ServiceFlags: ParsableArguments {
                 throw ValidationError("-ping-interval: '\(text)' is not a positive duration like 30s")
             }
             configuration.pingInterval = value
+        }
+        if let text = shutdownTimeout ?? env["shutdown-timeout"] {
+            guard let value = GoDuration.parse(text), value > .zero, value <= .seconds(3600) else {
+                throw ValidationError("-shutdown-timeout: '\(text)' is not a duration from 1ns to 1h, like 10s")
+            }
+            configuration.shutdownTimeout = value
         }
         if let text = pongTimeout ?? env["pong-timeout"] {
             guard let value = GoDuration.parse(text), value > .zero else {

@@ -99,7 +99,11 @@ struct PublishRequest {
             do {
                 let (id, epoch) = try target.publish(kind: kind, payload: body)
                 return .success("{\"id\":\(id),\"epoch\":\"\(epoch)\"}\n")
-            } catch EventStream.PublishError.removed {
+            } catch StreamPublishError.closed {
+                return .failure(
+                    Refusal(status: .serviceUnavailable, message: "the server is shutting down; publish again elsewhere", headers: ["Retry-After": "1"])
+                )
+            } catch StreamPublishError.removed {
                 switch context.openStream(at: target.path) {
                 case .success(let reopened): target = reopened
                 case .failure(let refusal): return .failure(refusal)

@@ -33,6 +33,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
         var lastActivity: NIODeadline = .now()
         /// Removed as idle: takes no events and no subscribers any more.
         var removed = false
+        /// Closed for shutdown: subscribers were told, so no event may follow.
+        var closed = false
     }
 
     /// The URL path, with its leading `/`.
@@ -94,6 +96,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
         // are made in between, outside the state lock that subscribers and readers share.
         try publishing.withLock {
             let (id, epoch) = try state.withLockedValue { state in
+                guard !state.closed else { throw PublishError.closed }
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin else { throw PublishError.notOrigin }
                 return (state.lastID + 1, state.epoch)
@@ -102,6 +105,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             return try state.withLockedValue { state in
                 // A relay that fell back to origin can turn mirror again meanwhile (a v1 upstream
                 // is back): then this id is not ours to give.
+                guard !state.closed else { throw PublishError.closed }
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin, state.epoch == epoch, state.lastID + 1 == id else {
                     throw PublishError.notOrigin
@@ -116,7 +120,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// last one are duplicates (a resume overlapping what we had) and are dropped.
     package func mirror(_ event: Event) {
         state.withLockedValue { state in
-            guard state.source == .mirror, event.id > state.lastID else { return }
+            guard state.source == .mirror, !state.closed, event.id > state.lastID else { return }
             state.upstreamLastID = max(state.upstreamLastID, event.id)
             append(event, to: &state)
         }
@@ -171,9 +175,16 @@ public final class EventStream<Element: StreamElement>: Sendable {
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
 
-    /// Tells every subscriber the server is going away (WebSocket: 1001; SSE: end of stream).
+    /// Tells every subscriber the server is going away (WebSocket: 1001; SSE: end of stream),
+    /// and takes no event after that.
+    ///
+    /// Why a publish the server acknowledged reaches every subscriber before its goodbye: a
+    /// publish appends and enqueues its event under the same lock as this enqueues the goodbye,
+    /// so it comes first in every loop's queue, or it finds the stream closed and is refused
+    /// (``StreamPublishError/closed``).
     public func closeAllSubscribers() {
         state.withLockedValue { state in
+            state.closed = true
             for shard in state.shards { shard.enqueue(.shutdown) }
         }
     }
@@ -195,7 +206,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     package func subscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop, resume: ResumePoint?) -> Subscription? {
         eventLoop.preconditionInEventLoop()
         return state.withLockedValue { state in
-            guard state.source != .awaitingUpstream, !state.removed else { return nil }
+            guard state.source != .awaitingUpstream, !state.removed, !state.closed else { return nil }
             state.lastActivity = .now()
             let shard = shard(for: eventLoop, in: &state)
             shard.add(subscriber)

@@ -27,4 +27,6 @@ public enum StreamPublishError: Error, Sendable {
     /// The stream was removed from its registry as idle: publish to the registry's
     /// stream at this path instead.
     case removed
+    /// The stream was closed (the server is shutting down): nothing more is delivered.
+    case closed
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 import WSEventCLI
 import WSEventCore
 
@@ -44,6 +45,18 @@ enum WSEventService {
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
+        // The first SIGTERM or SIGINT drains (the service group); a second one means "now".
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let impatience = Task {
+            var caught = 0
+            for await signal in signals {
+                caught += 1
+                guard caught >= 2 else { continue }
+                logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"])
+                exit(128 + signal.rawValue)
+            }
+        }
+        defer { impatience.cancel() }
         do {
             try await group.run()
         } catch {

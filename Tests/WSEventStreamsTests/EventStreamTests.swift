@@ -63,6 +63,16 @@ typealias TestStream = EventStream<PlainElement>
         #expect(seen == ["hello", "gap 2 40"] + (41...50).map(String.init))
     }
 
+    /// After the goodbye no event may follow it: publishes are refused, so every acknowledged
+    /// one was queued before it.
+    @Test func aClosedStreamRefusesPublishes() throws {
+        let stream = TestStream(path: "/events")
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "before"))
+        stream.closeAllSubscribers()
+        #expect(throws: StreamPublishError.closed) { try stream.publish(kind: .text, payload: ByteBuffer(string: "after")) }
+        #expect(stream.status.lastID == 1)
+    }
+
     @Test func relayIsNotReadyUntilItHearsFromUpstream() {
         let stream = TestStream(path: "/relay", source: .awaitingUpstream)
         #expect(!stream.isReady)
