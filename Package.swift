@@ -195,6 +195,7 @@ let package = Package(
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

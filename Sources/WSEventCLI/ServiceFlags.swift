@@ -71,6 +71,18 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("stream-idle-timeout"), help: .env("A stream opened by -create-streams with no subscriber and no event this long is removed (default 10m)", "stream-idle-timeout"))
     public var streamIdleTimeout: String?
 
+    @Option(name: .go("header-timeout"), help: .env("A request head must arrive within this, or 408 and closed (default 10s)", "header-timeout"))
+    public var headerTimeout: String?
+
+    @Option(name: .go("idle-timeout"), help: .env("A keep-alive HTTP connection with no request this long is closed (default 60s)", "idle-timeout"))
+    public var idleTimeout: String?
+
+    @Option(name: .go("body-timeout"), help: .env("A POST body must arrive within this (408), a fragmented WebSocket message end within it (1008) (default 30s)", "body-timeout"))
+    public var bodyTimeout: String?
+
+    @Option(name: .go("max-connections"), help: .env("Connections open at once; more get 503 with Retry-After (default: the file-descriptor limit less 10%, at least 64)", "max-connections"))
+    public var maxConnections: String?
+
     @Option(name: .go("sse-heartbeat"), help: .env("How often SSE subscribers get a keepalive comment (default 15s)", "sse-heartbeat"))
     public var sseHeartbeat: String?
 
@@ -88,6 +100,7 @@ public struct ServiceFlags: ParsableArguments {
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
+            "header-timeout", "idle-timeout", "body-timeout", "max-connections",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
     )
@@ -192,6 +205,23 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.maxStreams = value
         }
+        // Below 10ms no client could send a request; past the upper bounds a connection is not
+        // slow but held.
+        if let value = try Self.duration(headerTimeout ?? env["header-timeout"], flag: "header-timeout", upTo: "1h") {
+            configuration.headerTimeout = value
+        }
+        if let value = try Self.duration(idleTimeout ?? env["idle-timeout"], flag: "idle-timeout", upTo: "24h") {
+            configuration.idleTimeout = value
+        }
+        if let value = try Self.duration(bodyTimeout ?? env["body-timeout"], flag: "body-timeout", upTo: "24h") {
+            configuration.bodyTimeout = value
+        }
+        if let text = maxConnections ?? env["max-connections"] {
+            guard let value = Int(text), (1...10_000_000).contains(value) else {
+                throw ValidationError("-max-connections: '\(text)' is not a count from 1 to 10000000")
+            }
+            configuration.maxConnections = value
+        }
         if let text = streamIdleTimeout ?? env["stream-idle-timeout"] {
             // Below 10ms the sweep would spin; past a week a stream is not idle but forgotten.
             guard let value = GoDuration.parse(text), value >= .milliseconds(10), value <= .seconds(168 * 3600) else {
@@ -276,6 +306,15 @@ public struct ServiceFlags: ParsableArguments {
         case 1: return .relay(upstreams[0])
         default: return .fanIn(upstreams)
         }
+    }
+
+    /// A duration from 10ms to `upTo` (Go syntax), or `nil` when `text` is.
+    private static func duration(_ text: String?, flag: String, upTo maximum: String) throws -> Duration? {
+        guard let text else { return nil }
+        guard let value = GoDuration.parse(text), value >= .milliseconds(10), let upper = GoDuration.parse(maximum), value <= upper else {
+            throw ValidationError("-\(flag): '\(text)' is not a duration from 10ms to \(maximum)")
+        }
+        return value
     }
 
     private static func bool(_ text: String?, flag: String) throws -> Bool? {

@@ -32,6 +32,7 @@ public final class EventServer: Service, Sendable {
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
     private let serverChannel: Channel
+    private let connections: ConnectionLimiter
     private let quiescing: ServerQuiescingHelper
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -42,6 +43,7 @@ public final class EventServer: Service, Sendable {
         stream: WireEventStream,
         upstreams: UpstreamLinks,
         serverChannel: Channel,
+        connections: ConnectionLimiter,
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
         logger: Logger
@@ -51,6 +53,7 @@ public final class EventServer: Service, Sendable {
         self.stream = stream
         self.upstreams = upstreams
         self.serverChannel = serverChannel
+        self.connections = connections
         self.quiescing = quiescing
         self.group = group
         self.logger = logger
@@ -58,6 +61,9 @@ public final class EventServer: Service, Sendable {
 
     /// The port actually bound (useful with port 0).
     public var port: Int { serverChannel.localAddress?.port ?? configuration.servePort }
+
+    /// Connections refused with 503 because ``ServiceConfiguration/maxConnections`` were open.
+    package var refusedConnections: Int { connections.refused }
 
     /// The URL subscribers use.
     public var url: WebSocketURL {
@@ -83,21 +89,36 @@ public final class EventServer: Service, Sendable {
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
+        let timeouts = configuration.httpTimeouts
+        let connections = ConnectionLimiter(limit: configuration.maxConnections)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                    // Out of file descriptors, accept fails at once, every time: say so once and
+                    // back off instead of spinning.
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.admit() else {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandlers([
+                            RequestTimeoutHandler(timeouts: timeouts, now: channel.eventLoop.now), ConnectionLimitResponder(),
+                        ])
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in connections.release() }
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: webSocket,
+                        timeouts: timeouts,
                         httpHandler: ServiceHTTPHandler(context: context, logger: logger),
                         shouldUpgrade: { channel, head in
                             guard case .success = SubscribeRequest.check(head, context: context) else {
@@ -139,6 +160,7 @@ public final class EventServer: Service, Sendable {
             stream: stream,
             upstreams: upstreams,
             serverChannel: channel,
+            connections: connections,
             quiescing: quiescing,
             group: group,
             logger: logger

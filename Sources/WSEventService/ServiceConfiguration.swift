@@ -39,6 +39,18 @@ public struct ServiceConfiguration: Sendable {
     public var pongTimeout: Duration = Timing.pongTimeout
     /// How long a close handshake may take before the connection is dropped.
     public var closeTimeout: Duration = Timing.closeTimeout
+    /// A request head must arrive within this of the connection's start (or of its first byte on
+    /// a keep-alive connection); past it: 408 and closed.
+    public var headerTimeout: Duration = Timing.headerTimeout
+    /// A keep-alive HTTP connection with no request for this long is closed.
+    public var idleTimeout: Duration = Timing.idleTimeout
+    /// A publish body must arrive within this of its head (408), a fragmented WebSocket message
+    /// be finished within this of its first frame (1008).
+    public var bodyTimeout: Duration = Timing.bodyTimeout
+    /// How many connections may be open at once; past it a new one is answered `503` with
+    /// `Retry-After`, before any upgrade. The default is the file-descriptor limit
+    /// (`RLIMIT_NOFILE`) less 10% of it, and at least 64, kept for everything else.
+    public var maxConnections: Int = ConnectionLimiter.defaultLimit()
     /// How long shutdown waits for subscribers to finish their close handshakes.
     public var shutdownTimeout: Duration = Timing.shutdownTimeout
     /// The bearer token publishers must present; `nil`: publishing is refused (403).
@@ -92,7 +104,13 @@ public struct ServiceConfiguration: Sendable {
             maxMessageSize: maxMessageSize,
             pingInterval: pingInterval,
             pongTimeout: pongTimeout,
-            closeTimeout: closeTimeout
+            closeTimeout: closeTimeout,
+            fragmentTimeout: bodyTimeout
         )
+    }
+
+    /// The bounds of every connection's HTTP request phase.
+    public var httpTimeouts: HTTPTimeouts {
+        HTTPTimeouts(header: headerTimeout, idle: idleTimeout, body: bodyTimeout)
     }
 }

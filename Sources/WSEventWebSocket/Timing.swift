@@ -26,6 +26,14 @@ public enum Timing {
 
     // MARK: The server
 
+    /// A request head must arrive within this of the connection's start (or of its first byte
+    /// on a keep-alive connection): 408, then closed.
+    public static let headerTimeout: Duration = .seconds(10)
+    /// A keep-alive HTTP connection with no request for this long is closed.
+    public static let idleTimeout: Duration = .seconds(60)
+    /// A publish body must arrive within this of its head (408), and a fragmented WebSocket
+    /// message be finished within this of its first frame (1008).
+    public static let bodyTimeout: Duration = .seconds(30)
     /// The built-in producer's pace.
     public static let produceInterval: Duration = .milliseconds(100)
     /// How often an SSE subscriber gets a comment, so proxies keep the response open.

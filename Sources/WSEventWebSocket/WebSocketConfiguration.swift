@@ -10,16 +10,21 @@ public struct WebSocketConfiguration: Sendable {
     public var pongTimeout: Duration
     /// How long to wait for the peer's reply to our close frame before dropping the connection.
     public var closeTimeout: Duration
+    /// How long a fragmented message may take from its first frame to its last; past it the
+    /// connection is closed with 1008 (a policy, not the size: that is 1009). `nil`: no limit.
+    public var fragmentTimeout: Duration?
 
     public init(
         maxMessageSize: Int = 1 << 20,
         pingInterval: Duration? = Timing.pingInterval,
         pongTimeout: Duration = Timing.pongTimeout,
-        closeTimeout: Duration = Timing.closeTimeout
+        closeTimeout: Duration = Timing.closeTimeout,
+        fragmentTimeout: Duration? = Timing.bodyTimeout
     ) {
         self.maxMessageSize = maxMessageSize
         self.pingInterval = pingInterval
         self.pongTimeout = pongTimeout
         self.closeTimeout = closeTimeout
+        self.fragmentTimeout = fragmentTimeout
     }
 }

@@ -31,6 +31,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private var encoderContext: ChannelHandlerContext?
     private var keepaliveTimer: Scheduled<Void>?
     private var closeTimer: Scheduled<Void>?
+    /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
+    private var fragmentTimer: Scheduled<Void>?
 
     init(isServer: Bool, configuration: WebSocketConfiguration) {
         self.isServer = isServer
@@ -81,6 +83,12 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         switch frame.opcode {
         case .ping:
             guard handshake.isOpen else { return }
+            // A pong counts toward the pending bytes like an event: a peer that pings and does
+            // not read what it is sent is as slow as a subscriber that does not read events,
+            // and is closed the same way (1013) rather than have every pong queued for it.
+            guard context.channel.isWritable else {
+                return fail(context: context, .violation(.tryAgainLater, "pings from a peer that does not read the pongs"))
+            }
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
@@ -92,8 +100,10 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             guard handshake.isOpen else { return }
             switch assembler.receive(opcode: frame.opcode, fin: frame.fin, data: frame.unmaskedData) {
             case .needMore:
-                break
+                startFragmentTimer(context: context)
             case .message(let message):
+                fragmentTimer?.cancel()
+                fragmentTimer = nil
                 context.fireChannelRead(wrapInboundOut(.message(message)))
             case .fail(let code, let reason):
                 fail(context: context, .violation(code, reason))
@@ -289,9 +299,23 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         scheduleKeepalive(context: context)
     }
 
+    /// Bounds how long the peer may hold a message open: its fragments are held in memory.
+    private func startFragmentTimer(context: ChannelHandlerContext) {
+        guard fragmentTimer == nil, let timeout = configuration.fragmentTimeout else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        fragmentTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            let (handler, context) = loopBound.value
+            handler.fragmentTimer = nil
+            guard handler.handshake.isOpen else { return }
+            handler.fail(context: context, .violation(.policyViolation, "a fragmented message not finished within \(timeout)"))
+        }
+    }
+
     private func cancelTimers() {
         keepaliveTimer?.cancel()
         keepaliveTimer = nil
+        fragmentTimer?.cancel()
+        fragmentTimer = nil
         closeTimer?.cancel()
         closeTimer = nil
     }

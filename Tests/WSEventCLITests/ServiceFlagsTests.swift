@@ -96,6 +96,28 @@ import WSEventCore
         #expect(try configuration(["-max-streams", "9"], env: ["WSEVENT_MAX_STREAMS": "7"]).maxStreams == 9)
     }
 
+    @Test func connectionBoundsComeFromFlagsOrTheEnvironment() throws {
+        let defaults = try configuration([])
+        #expect(defaults.headerTimeout == .seconds(10))
+        #expect(defaults.idleTimeout == .seconds(60))
+        #expect(defaults.bodyTimeout == .seconds(30))
+        #expect(defaults.maxConnections >= 1)
+        let set = try configuration(["-header-timeout", "200ms", "-idle-timeout=2m", "-body-timeout", "1s", "-max-connections", "50"])
+        #expect(set.headerTimeout == .milliseconds(200))
+        #expect(set.idleTimeout == .seconds(120))
+        #expect(set.bodyTimeout == .seconds(1))
+        #expect(set.maxConnections == 50)
+        #expect(set.webSocket.fragmentTimeout == .seconds(1))
+        let env = try configuration([], env: [
+            "WSEVENT_HEADER_TIMEOUT": "5s", "WSEVENT_IDLE_TIMEOUT": "1h", "WSEVENT_BODY_TIMEOUT": "45s", "WSEVENT_MAX_CONNECTIONS": "7",
+        ])
+        #expect(env.headerTimeout == .seconds(5))
+        #expect(env.idleTimeout == .seconds(3600))
+        #expect(env.bodyTimeout == .seconds(45))
+        #expect(env.maxConnections == 7)
+        #expect(try configuration(["-max-connections", "9"], env: ["WSEVENT_MAX_CONNECTIONS": "7"]).maxConnections == 9)
+    }
+
     @Test func newFlagsParse() throws {
         let configuration = try configuration(
             ["-interval", "1.5s", "-buffer=10", "-max-message-size", "64KiB", "-max-pending-bytes=1MiB", "-ping-interval", "2m", "-log-level", "debug"]
@@ -191,6 +213,13 @@ import WSEventCore
             (["-stream-idle-timeout", "1ms"], "-stream-idle-timeout"),
             (["-stream-idle-timeout", "200h"], "-stream-idle-timeout"),
             (["-consume", "wss://x/y"], "-consume"),
+            (["-header-timeout", "1ms"], "-header-timeout"),
+            (["-header-timeout", "2h"], "-header-timeout"),
+            (["-idle-timeout", "0s"], "-idle-timeout"),
+            (["-idle-timeout", "25h"], "-idle-timeout"),
+            (["-body-timeout", "soon"], "-body-timeout"),
+            (["-max-connections", "0"], "-max-connections"),
+            (["-max-connections", "lots"], "-max-connections"),
         ]
         for (arguments, flag) in cases {
             do {

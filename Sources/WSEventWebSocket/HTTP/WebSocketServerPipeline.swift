@@ -12,9 +12,12 @@ package enum WebSocketServerPipeline {
     ///   - shouldUpgrade: returns the extra response headers to accept, `nil` to refuse (the
     ///     request then goes to `httpHandler`, which gives the reason).
     ///   - upgraded: adds the application handlers after the protocol handler.
+    ///   - timeouts: bound the request phase (``RequestTimeoutHandler``); with them, requests
+    ///     are also read only while the responses get written (``WritabilityReadGate``).
     package static func configure(
         channel: Channel,
         configuration: WebSocketConfiguration,
+        timeouts: HTTPTimeouts? = nil,
         httpHandler: any ChannelHandler & RemovableChannelHandler,
         shouldUpgrade: @escaping @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
         upgraded: @escaping @Sendable (Channel, HTTPRequestHead) throws -> Void
@@ -31,17 +34,21 @@ package enum WebSocketServerPipeline {
                 }
             }
         )
-        let boundHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
+        let requestPhase: [any RemovableChannelHandler] =
+            timeouts.map { [WritabilityReadGate(), RequestTimeoutHandler(timeouts: $0, now: channel.eventLoop.now)] } ?? []
+        let boundHandlers = NIOLoopBound(requestPhase + [httpHandler], eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (
                 upgraders: [upgrader],
                 completionHandler: { context in
-                    context.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
+                    for handler in boundHandlers.value {
+                        context.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                    }
                 }
             ),
             withErrorHandling: true
         )
-        try channel.pipeline.syncOperations.addHandler(httpHandler)
+        try channel.pipeline.syncOperations.addHandlers(boundHandlers.value)
     }
 
     /// The subprotocols a client offers in `Sec-WebSocket-Protocol`, in its order of preference.
