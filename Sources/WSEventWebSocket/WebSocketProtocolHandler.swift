@@ -31,6 +31,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private var encoderContext: ChannelHandlerContext?
     private var keepaliveTimer: Scheduled<Void>?
     private var closeTimer: Scheduled<Void>?
+    /// The latest ping not answered yet because the channel was not writable.
+    private var deferredPong: ByteBuffer?
     /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
     private var fragmentTimer: Scheduled<Void>?
 
@@ -83,14 +85,16 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         switch frame.opcode {
         case .ping:
             guard handshake.isOpen else { return }
-            // A pong counts toward the pending bytes like an event: a peer that pings and does
-            // not read what it is sent is as slow as a subscriber that does not read events,
-            // and is closed the same way (1013) rather than have every pong queued for it.
+            // Pongs must not pile up for a peer that pings and does not read: past the write
+            // buffer's high-water mark only the latest ping is kept, answered once writable
+            // again (RFC 6455 §5.5.3 lets a pong answer only the most recent ping). So a ping
+            // flood costs at most one pending pong, and a slow reader that pings (as Python's
+            // websockets does every 20 s) is not dropped for it.
             guard context.channel.isWritable else {
-                return fail(context: context, .violation(.tryAgainLater, "pings from a peer that does not read the pongs"))
+                deferredPong = frame.unmaskedData
+                return
             }
-            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: frame.unmaskedData)
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            sendPong(frame.unmaskedData, context: context)
         case .pong:
             receivedPong(frame.unmaskedData)
         case .connectionClose:
@@ -111,6 +115,19 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         default:
             fail(context: context, .violation(.protocolError, "a frame with the reserved opcode \(frame.opcode)"))
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let data = deferredPong, handshake.isOpen {
+            deferredPong = nil
+            sendPong(data, context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func sendPong(_ data: ByteBuffer, context: ChannelHandlerContext) {
+        let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: data)
+        context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
