@@ -31,6 +31,7 @@ public final class EventServer: Service, Sendable {
     public let stream: WireEventStream
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
+    private let lifecycle: ServerLifecycle
     private let serverChannel: Channel
     private let quiescing: ServerQuiescingHelper
     private let group: any EventLoopGroup
@@ -41,6 +42,7 @@ public final class EventServer: Service, Sendable {
         registry: StreamRegistry<EncodedEvent>,
         stream: WireEventStream,
         upstreams: UpstreamLinks,
+        lifecycle: ServerLifecycle,
         serverChannel: Channel,
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
@@ -50,6 +52,7 @@ public final class EventServer: Service, Sendable {
         self.registry = registry
         self.stream = stream
         self.upstreams = upstreams
+        self.lifecycle = lifecycle
         self.serverChannel = serverChannel
         self.quiescing = quiescing
         self.group = group
@@ -78,7 +81,8 @@ public final class EventServer: Service, Sendable {
         )
         let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
         let upstreams = UpstreamLinks(configuration.upstreams)
-        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
+        let lifecycle = ServerLifecycle()
+        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams, lifecycle: lifecycle)
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
@@ -137,6 +141,7 @@ public final class EventServer: Service, Sendable {
             registry: registry,
             stream: stream,
             upstreams: upstreams,
+            lifecycle: lifecycle,
             serverChannel: channel,
             quiescing: quiescing,
             group: group,
@@ -192,6 +197,8 @@ public final class EventServer: Service, Sendable {
     /// at most ``ServiceConfiguration/shutdownTimeout``.
     public func shutdown() async {
         logger.info("shutting down: closing subscribers with 1001")
+        // From here on /healthz answers 503, so a load balancer stops sending new clients.
+        lifecycle.beginDraining()
         // WebSocket subscribers also hear it from the quiescing helper; SSE responses, which
         // NIO's HTTP pipeline holds on to, only from their stream.
         for stream in registry.all { stream.closeAllSubscribers() }

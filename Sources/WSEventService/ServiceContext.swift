@@ -8,6 +8,8 @@ struct ServiceContext: Sendable {
     let registry: StreamRegistry<EncodedEvent>
     let configuration: ServiceConfiguration
     let upstreams: UpstreamLinks
+    /// Whether the server is draining.
+    var lifecycle = ServerLifecycle()
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {

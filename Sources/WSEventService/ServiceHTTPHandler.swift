@@ -77,7 +77,12 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/healthz":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
-            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(role: context.configuration.role, registry: context.registry, upstreams: context.upstreams).json)
+            let report = HealthReport(context: context)
+            let status: HTTPResponseStatus = report.isHealthy ? .ok : .serviceUnavailable
+            respond(channelContext, head: head, status: status, contentType: "application/json", body: report.json)
+        case "/livez":
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, body: "alive\n")
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))

@@ -23,9 +23,12 @@ extension ServiceContext {
         }
     }
 
-    /// A path a stream may be opened at: not `/`, not `/healthz`, nothing a log or a page
-    /// would misread.
+    /// A path a stream may be opened at: not `/`, not the server's own endpoints, nothing a log
+    /// or a page would misread.
+    /// The server's own endpoints.
+    static let reservedPaths: Set<String> = ["/healthz", "/livez", "/metrics"]
+
     static func isTopicPath(_ path: String) -> Bool {
-        path.count > 1 && path != "/healthz" && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
+        path.count > 1 && !reservedPaths.contains(path) && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
     }
 }
