@@ -61,7 +61,8 @@ struct HealthReport: Encodable {
     /// The JSON body, one line.
     var json: String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted: the same state always gives the same bytes.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Every field is a string, a number, an array or an object: encoding cannot fail.
         let data = (try? encoder.encode(self)) ?? Data("{\"status\":\"unavailable\"}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
