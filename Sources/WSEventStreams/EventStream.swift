@@ -27,6 +27,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
         var upstreamLastID: UInt64 = 0
         var source: Source
         var buffer: ReplayBuffer<Element>
+        /// The `byteCount` of the elements in `buffer`.
+        var bufferedBytes = 0
         var shards: [LoopShard<Element>] = []
         /// The last event, joining or leaving subscriber (or the creation): what idleness is
         /// measured from.
@@ -60,7 +62,9 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 epoch: state.epoch,
                 lastID: state.lastID,
                 source: state.source,
-                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount }
+                subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount },
+                bufferedEvents: state.buffer.count,
+                bufferedBytes: state.bufferedBytes
             )
         }
     }
@@ -135,6 +139,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             state.lastID = 0
             state.upstreamLastID = lastID
             state.buffer.removeAll()
+            state.bufferedBytes = 0
             if hadSubscribers {
                 for shard in state.shards { shard.enqueue(.restart(epoch)) }
             }
@@ -163,7 +168,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
     private func append(_ encoded: Element, to state: inout State) {
         state.lastID = encoded.id
         state.lastActivity = .now()
-        state.buffer.append(id: encoded.id, encoded)
+        state.bufferedBytes += encoded.byteCount
+        if let dropped = state.buffer.append(id: encoded.id, encoded) { state.bufferedBytes -= dropped.byteCount }
         for shard in state.shards { shard.enqueue(.event(encoded)) }
     }
 

@@ -22,18 +22,23 @@ package struct ReplayBuffer<Element>: Sendable where Element: Sendable {
     package var lastID: UInt64? { count == 0 ? nil : ids[index(count - 1)] }
 
     /// Appends an element; ids must increase. Drops the oldest element when full.
-    package mutating func append(id: UInt64, _ element: Element) {
-        guard capacity > 0 else { return }
+    /// - Returns: the element dropped to make room, if any (with capacity 0: `element` itself).
+    @discardableResult
+    package mutating func append(id: UInt64, _ element: Element) -> Element? {
+        guard capacity > 0 else { return element }
         precondition(lastID.map { id > $0 } ?? true, "replay buffer ids must increase")
         if count == capacity {
+            let dropped = storage[start]
             storage[start] = element
             ids[start] = id
             start = (start + 1) % capacity
+            return dropped
         } else {
             let slot = index(count)
             storage[slot] = element
             ids[slot] = id
             count += 1
+            return nil
         }
     }
 

@@ -10,4 +10,12 @@ public protocol StreamElement: Sendable {
 
     /// The event's id.
     var id: UInt64 { get }
+
+    /// The bytes it holds, as the replay buffer's size in `/metrics` counts them.
+    var byteCount: Int { get }
+}
+
+extension StreamElement {
+    /// Unknown: counted as nothing.
+    public var byteCount: Int { 0 }
 }

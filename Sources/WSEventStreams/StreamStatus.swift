@@ -15,6 +15,10 @@ public struct StreamStatus: Sendable {
     public var lastID: UInt64
     public var source: StreamSource
     public var subscribers: Int
+    /// Events held for resuming subscribers.
+    public var bufferedEvents: Int = 0
+    /// The bytes those events hold (``StreamElement/byteCount``).
+    public var bufferedBytes: Int = 0
 }
 
 /// Why a publish was refused.

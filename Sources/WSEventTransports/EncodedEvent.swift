@@ -27,6 +27,11 @@ public final class EncodedEvent: StreamElement {
 
     public var id: UInt64 { event.id }
 
+    /// The payload and its three encodings.
+    public var byteCount: Int {
+        event.payload.readableBytes + plainFrame.readableBytes + v1Frame.readableBytes + sseEvent.readableBytes
+    }
+
     func frame(for mode: WireMode) -> ByteBuffer {
         switch mode {
         case .plain: plainFrame

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 import WSEventCore
@@ -11,6 +12,30 @@ import WSEventCore
         #expect(buffer.firstID == 3)
         #expect(buffer.lastID == 5)
         #expect(buffer.elements(after: 0).map(\.element) == ["e3", "e4", "e5"])
+    }
+
+    @Test func appendReturnsTheElementDroppedToMakeRoom() {
+        var buffer = ReplayBuffer<String>(capacity: 2)
+        #expect(buffer.append(id: 1, "e1") == nil)
+        #expect(buffer.append(id: 2, "e2") == nil)
+        #expect(buffer.append(id: 3, "e3") == "e1")
+        var none = ReplayBuffer<String>(capacity: 0)
+        #expect(none.append(id: 1, "e1") == "e1")
+    }
+
+    /// The stream's status counts what its buffer holds, in events and bytes, as `/metrics`
+    /// shows it: full, each new event replaces the oldest.
+    @Test func aStreamCountsTheEventsAndBytesItsBufferHolds() throws {
+        let stream = WireEventStream(path: "/x", bufferSize: 2)
+        #expect(stream.status.bufferedEvents == 0)
+        #expect(stream.status.bufferedBytes == 0)
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "aaaa"))
+        let one = stream.status.bufferedBytes
+        #expect(one > 4)
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "bbbb"))
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "cccc"))
+        #expect(stream.status.bufferedEvents == 2)
+        #expect(stream.status.bufferedBytes == 2 * one)
     }
 
     @Test func elementsAfterAnIdAreInOrder() {
