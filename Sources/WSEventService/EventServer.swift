@@ -32,6 +32,8 @@ public final class EventServer: Service, Sendable {
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
     private let lifecycle: ServerLifecycle
+    /// What `/metrics` shows.
+    package let metrics: ServiceMetrics
     private let serverChannel: Channel
     private let quiescing: ServerQuiescingHelper
     private let group: any EventLoopGroup
@@ -43,6 +45,7 @@ public final class EventServer: Service, Sendable {
         stream: WireEventStream,
         upstreams: UpstreamLinks,
         lifecycle: ServerLifecycle,
+        metrics: ServiceMetrics,
         serverChannel: Channel,
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
@@ -53,6 +56,7 @@ public final class EventServer: Service, Sendable {
         self.stream = stream
         self.upstreams = upstreams
         self.lifecycle = lifecycle
+        self.metrics = metrics
         self.serverChannel = serverChannel
         self.quiescing = quiescing
         self.group = group
@@ -80,9 +84,16 @@ public final class EventServer: Service, Sendable {
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
-        let upstreams = UpstreamLinks(configuration.upstreams)
+        let metrics = ServiceMetrics()
+        let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
         let lifecycle = ServerLifecycle()
-        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams, lifecycle: lifecycle)
+        let context = ServiceContext(
+            registry: registry,
+            configuration: configuration,
+            upstreams: upstreams,
+            lifecycle: lifecycle,
+            metrics: metrics
+        )
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
@@ -97,7 +108,8 @@ public final class EventServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                metrics.connections.increment()
+                return channel.eventLoop.makeCompletedFuture {
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: webSocket,
@@ -123,7 +135,8 @@ public final class EventServer: Service, Sendable {
                                     format: .webSocket(mode),
                                     resume: request.resume,
                                     maxPendingBytes: pending,
-                                    logger: logger
+                                    logger: logger,
+                                    metrics: metrics.subscribers(.webSocket(mode))
                                 )
                             )
                         }
@@ -142,6 +155,7 @@ public final class EventServer: Service, Sendable {
             stream: stream,
             upstreams: upstreams,
             lifecycle: lifecycle,
+            metrics: metrics,
             serverChannel: channel,
             quiescing: quiescing,
             group: group,
@@ -160,12 +174,13 @@ public final class EventServer: Service, Sendable {
         }
         await withDiscardingTaskGroup { group in
             if configuration.role.produces {
-                let producer = Producer(
+                var producer = Producer(
                     stream: stream,
                     interval: configuration.interval,
                     serveAddress: configuration.servePort == 0 ? "\(configuration.serveHost):\(port)" : configuration.serveAddress
                 )
-                group.addTask { await producer.run() }
+                producer.published = metrics.publishedByProducer
+                group.addTask { [producer] in await producer.run() }
             }
             for upstream in configuration.upstreams {
                 // An upstream's v1 frame carries its header line on top of a payload of up to

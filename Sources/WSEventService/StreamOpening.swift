@@ -18,7 +18,7 @@ extension ServiceContext {
         } catch {
             // No Retry-After: when a stream frees up depends on other clients' idleness.
             return .failure(
-                Refusal(status: .serviceUnavailable, message: "cannot open a stream at \(path): \(error); retry later")
+                Refusal(status: .serviceUnavailable, message: "cannot open a stream at \(path): \(error); retry later", reason: .limit)
             )
         }
     }
