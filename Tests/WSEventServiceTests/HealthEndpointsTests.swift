@@ -27,6 +27,19 @@ import WSEventCore
         #expect(try connection.exchange(.POST, "/livez").status == 405)
     }
 
+    /// On a real server: a relay whose upstream does not answer is not ready, and says why.
+    @Test func aRelayWhoseUpstreamDoesNotAnswerIs503() async throws {
+        let upstream = try #require(WebSocketURL("ws://127.0.0.1:1/events"))
+        try await withEventServer({ $0.role = .relay(upstream) }) { relay in
+            let health = try await HTTPExchange.send(port: relay.port, "GET", "/healthz")
+            #expect(health.status == 503)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
+            #expect(json["status"] as? String == "unavailable")
+            #expect(json["reason"] as? String == "/events has not reached its upstream yet")
+            #expect(try await HTTPExchange.send(port: relay.port, "GET", "/livez").status == 200)
+        }
+    }
+
     @Test func aPathWithAQuoteAndABackslashIsValidJSON() throws {
         let path = "/a\"b\\c\u{1}"
         let connection = try Connection(stream: WireEventStream(path: path))
