@@ -65,7 +65,9 @@ ENV SERVE_ADDRESS=0.0.0.0:8080
 USER 10001:10001
 EXPOSE 8080
 
-# /healthz answers 200 while the service serves (a relay too, while it waits for its upstream).
+# /healthz answers 200 only while the instance can serve: 503 (curl --fail: unhealthy) for a
+# relay that has not reached its upstream yet, and while draining at shutdown. /livez answers
+# 200 whenever the process runs, for orchestrators that check liveness apart.
 # It checks port 8080: an instance moved to another port needs `docker run --health-cmd ...`
 # (or --no-healthcheck).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The data path, bottom up; each layer sees only the ones above it here.
@@ -59,6 +61,7 @@ let package = Package(
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Producer, relay and fan-in consumers, the resuming subscriber.
@@ -70,9 +73,10 @@ let package = Package(
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // The server: configuration, routing, publish, health, lifecycle.
+        // The server: configuration, routing, publish, health, metrics, lifecycle.
         .target(
             name: "WSEventService",
             dependencies: [
@@ -85,6 +89,8 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // One import for apps.

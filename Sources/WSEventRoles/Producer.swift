@@ -1,3 +1,4 @@
+import Metrics
 import NIOCore
 import WSEventStreams
 import WSEventTransports
@@ -9,6 +10,8 @@ public struct Producer: Sendable {
     public let interval: Duration
     /// Written into each message, as the seed does (`localhost:8080`).
     public let serveAddress: String
+    /// Counts each event produced (`/metrics`); counts nothing unless set.
+    package var published = Counter(label: "wsevent_events_published_total", factory: NOOPMetricsHandler.instance)
 
     public init(stream: WireEventStream, interval: Duration, serveAddress: String) {
         self.stream = stream
@@ -31,8 +34,10 @@ public struct Producer: Sendable {
         var next = clock.now + interval
         while !Task.isCancelled {
             do { try await clock.sleep(until: next) } catch { return }
-            _ = try? stream.publish(kind: .text) { id in
+            if (try? stream.publish(kind: .text) { id in
                 ByteBuffer(string: Producer.message(id: id, serveAddress: serveAddress, using: &generator))
+            }) != nil {
+                published.increment()
             }
             next += interval
             if next < clock.now { next = clock.now + interval }

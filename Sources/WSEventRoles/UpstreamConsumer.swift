@@ -77,6 +77,7 @@ public struct UpstreamConsumer: Sendable {
                 } else {
                     _ = try? stream.publish(kind: kind, payload: payload)
                 }
+                links?.countEvent()
             case .gap(let first, let last):
                 logger.warning("upstream could not replay some events", metadata: ["first": "\(first)", "last": "\(last)"])
             case .disconnected(let reason):

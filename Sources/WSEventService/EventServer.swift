@@ -31,6 +31,9 @@ public final class EventServer: Service, Sendable {
     public let stream: WireEventStream
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
+    private let lifecycle: ServerLifecycle
+    /// What `/metrics` shows.
+    package let metrics: ServiceMetrics
     private let serverChannel: Channel
     private let connections: ConnectionLimiter
     private let quiescing: ServerQuiescingHelper
@@ -42,6 +45,8 @@ public final class EventServer: Service, Sendable {
         registry: StreamRegistry<EncodedEvent>,
         stream: WireEventStream,
         upstreams: UpstreamLinks,
+        lifecycle: ServerLifecycle,
+        metrics: ServiceMetrics,
         serverChannel: Channel,
         connections: ConnectionLimiter,
         quiescing: ServerQuiescingHelper,
@@ -52,6 +57,8 @@ public final class EventServer: Service, Sendable {
         self.registry = registry
         self.stream = stream
         self.upstreams = upstreams
+        self.lifecycle = lifecycle
+        self.metrics = metrics
         self.serverChannel = serverChannel
         self.connections = connections
         self.quiescing = quiescing
@@ -84,8 +91,16 @@ public final class EventServer: Service, Sendable {
             source: configuration.isRelay ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
-        let upstreams = UpstreamLinks(configuration.upstreams)
-        let context = ServiceContext(registry: registry, configuration: configuration, upstreams: upstreams)
+        let metrics = ServiceMetrics()
+        let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
+        let lifecycle = ServerLifecycle()
+        let context = ServiceContext(
+            registry: registry,
+            configuration: configuration,
+            upstreams: upstreams,
+            lifecycle: lifecycle,
+            metrics: metrics
+        )
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
@@ -106,8 +121,10 @@ public final class EventServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                metrics.connections.increment()
+                return channel.eventLoop.makeCompletedFuture {
                     guard connections.admit() else {
+                        metrics.count(.limit)
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandlers([
                             RequestTimeoutHandler(timeouts: timeouts, now: channel.eventLoop.now), ConnectionLimitResponder(),
@@ -141,7 +158,8 @@ public final class EventServer: Service, Sendable {
                                     format: .webSocket(mode),
                                     resume: request.resume,
                                     maxPendingBytes: pending,
-                                    logger: logger
+                                    logger: logger,
+                                    metrics: metrics.subscribers(.webSocket(mode))
                                 )
                             )
                         }
@@ -159,6 +177,8 @@ public final class EventServer: Service, Sendable {
             registry: registry,
             stream: stream,
             upstreams: upstreams,
+            lifecycle: lifecycle,
+            metrics: metrics,
             serverChannel: channel,
             connections: connections,
             quiescing: quiescing,
@@ -178,12 +198,13 @@ public final class EventServer: Service, Sendable {
         }
         await withDiscardingTaskGroup { group in
             if configuration.role.produces {
-                let producer = Producer(
+                var producer = Producer(
                     stream: stream,
                     interval: configuration.interval,
                     serveAddress: configuration.servePort == 0 ? "\(configuration.serveHost):\(port)" : configuration.serveAddress
                 )
-                group.addTask { await producer.run() }
+                producer.published = metrics.publishedByProducer
+                group.addTask { [producer] in await producer.run() }
             }
             for upstream in configuration.upstreams {
                 // An upstream's v1 frame carries its header line on top of a payload of up to
@@ -215,6 +236,8 @@ public final class EventServer: Service, Sendable {
     /// at most ``ServiceConfiguration/shutdownTimeout``.
     public func shutdown() async {
         logger.info("shutting down: closing subscribers with 1001")
+        // From here on /healthz answers 503, so a load balancer stops sending new clients.
+        lifecycle.beginDraining()
         // WebSocket subscribers also hear it from the quiescing helper; SSE responses, which
         // NIO's HTTP pipeline holds on to, only from their stream.
         for stream in registry.all { stream.closeAllSubscribers() }

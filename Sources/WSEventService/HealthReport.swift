@@ -1,25 +1,70 @@
+import Foundation
 import WSEventRoles
 import WSEventStreams
 import WSEventTransports
 
-/// The `/healthz` answer: the role, each stream's path, epoch, last id, source and subscriber
-/// count, and each upstream's state.
-struct HealthReport {
-    let role: Role
-    let registry: StreamRegistry<EncodedEvent>
-    let upstreams: UpstreamLinks
+/// The `/healthz` answer: whether the instance can serve (and if not, why), the role, each
+/// stream's path, epoch, last id, source and subscriber count, and each upstream's state.
+///
+/// It is `200` only when the instance can serve: `503` while the server is draining, or while
+/// the stream at ``ServiceConfiguration/servePath`` is a relay's that has not reached its
+/// upstream (it refuses every subscriber then; only that stream can be a relay's). The body is encoded by `JSONEncoder`, so any
+/// path or URL is escaped correctly.
+struct HealthReport: Encodable {
+    struct Stream: Encodable {
+        var path: String
+        var epoch: String
+        var lastID: UInt64
+        var source: String
+        var subscribers: Int
 
+        enum CodingKeys: String, CodingKey {
+            case path, epoch, source, subscribers
+            case lastID = "last_id"
+        }
+    }
+
+    struct Upstream: Encodable {
+        var url: String
+        var state: String
+        var reconnects: Int
+    }
+
+    /// `ok`, or `unavailable` with a ``reason``.
+    var status: String
+    /// Why the instance cannot serve; absent when it can.
+    var reason: String?
+    var role: String
+    var streams: [Stream]
+    var upstreams: [Upstream]
+
+    init(context: ServiceContext) {
+        let statuses = context.registry.all.map(\.status)
+        streams = statuses.map {
+            Stream(path: $0.path, epoch: $0.epoch.rawValue, lastID: $0.lastID, source: $0.source.rawValue, subscribers: $0.subscribers)
+        }
+        upstreams = context.upstreams.all.map { Upstream(url: "\($0.url)", state: $0.state.rawValue, reconnects: $0.reconnects) }
+        role = context.configuration.role.name
+        if context.lifecycle.isDraining {
+            reason = "shutting down: draining subscribers"
+        } else if let waiting = statuses.first(where: { $0.source == .awaitingUpstream }) {
+            reason = "\(waiting.path) has not reached its upstream yet"
+        } else {
+            reason = nil
+        }
+        status = reason == nil ? "ok" : "unavailable"
+    }
+
+    /// Whether the instance can serve.
+    var isHealthy: Bool { reason == nil }
+
+    /// The JSON body, one line.
     var json: String {
-        let streams = registry.all.map { stream in
-            let status = stream.status
-            return """
-                {"path":"\(status.path)","epoch":"\(status.epoch)","last_id":\(status.lastID),\
-                "source":"\(status.source.rawValue)","subscribers":\(status.subscribers)}
-                """
-        }
-        let links = upstreams.all.map { link in
-            "{\"url\":\"\(link.url)\",\"state\":\"\(link.state.rawValue)\",\"reconnects\":\(link.reconnects)}"
-        }
-        return "{\"status\":\"ok\",\"role\":\"\(role.name)\",\"streams\":[\(streams.joined(separator: ","))],\"upstreams\":[\(links.joined(separator: ","))]}\n"
+        let encoder = JSONEncoder()
+        // Sorted: the same state always gives the same bytes.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every field is a string, a number, an array or an object: encoding cannot fail.
+        let data = (try? encoder.encode(self)) ?? Data("{\"status\":\"unavailable\"}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

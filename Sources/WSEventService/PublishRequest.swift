@@ -33,7 +33,8 @@ struct PublishRequest {
             return .failure(
                 Refusal(
                     status: .forbidden,
-                    message: "publishing is off: start the server with -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN) and send Authorization: Bearer TOKEN"
+                    message: "publishing is off: start the server with -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN) and send Authorization: Bearer TOKEN",
+                    reason: .token
                 )
             )
         }

@@ -2,12 +2,26 @@ import NIOHTTP1
 
 /// A refused request: the status, one line saying why, and any headers the status needs.
 struct Refusal: Error {
+    /// The refusals `/metrics` counts, by the `reason` label.
+    enum Reason: String, CaseIterable {
+        /// A limit was reached (`-max-streams`, `-max-connections`).
+        case limit
+        /// A browser origin not in `-allowed-origins`.
+        case origin
+        /// A missing or wrong token.
+        case token
+        /// A relay's stream that has not reached its upstream.
+        case notReady = "not_ready"
+    }
+
     var status: HTTPResponseStatus
     var message: String
     var headers: HTTPHeaders = [:]
+    /// Why, when `/metrics` counts it; nil for a request that is simply wrong (400, 404, ...).
+    var reason: Reason? = nil
 
     static func unauthorized(_ message: String) -> Refusal {
-        Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"])
+        Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"], reason: .token)
     }
 
     /// A query that did not decode: refused rather than read as if the parameter were absent.

@@ -8,6 +8,10 @@ struct ServiceContext: Sendable {
     let registry: StreamRegistry<EncodedEvent>
     let configuration: ServiceConfiguration
     let upstreams: UpstreamLinks
+    /// Whether the server is draining.
+    var lifecycle = ServerLifecycle()
+    /// What `/metrics` shows.
+    var metrics = ServiceMetrics()
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {
@@ -18,7 +22,7 @@ struct ServiceContext: Sendable {
             return .success(["Access-Control-Allow-Origin": origin, "Vary": "Origin"])
         case .refused(let origin):
             return .failure(
-                Refusal(status: .forbidden, message: "origin \(origin) is not allowed: list it in -allowed-origins")
+                Refusal(status: .forbidden, message: "origin \(origin) is not allowed: list it in -allowed-origins", reason: .origin)
             )
         }
     }

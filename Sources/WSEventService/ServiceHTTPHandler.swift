@@ -50,6 +50,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .idle
             switch request.publish(body) {
             case .success(let json):
+                self.context.metrics.publishedByPost.increment()
+                self.context.metrics.countPublish(.ok)
                 respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
             case .failure(let refusal):
                 refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
@@ -77,7 +79,16 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/healthz":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
-            respond(channelContext, head: head, status: .ok, contentType: "application/json", body: HealthReport(role: context.configuration.role, registry: context.registry, upstreams: context.upstreams).json)
+            let report = HealthReport(context: context)
+            let status: HTTPResponseStatus = report.isHealthy ? .ok : .serviceUnavailable
+            respond(channelContext, head: head, status: status, contentType: "application/json", body: report.json)
+        case "/metrics":
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            let text = context.metrics.exposition(streams: context.registry.all)
+            respond(channelContext, head: head, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
+        case "/livez":
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            respond(channelContext, head: head, status: .ok, body: "alive\n")
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
@@ -135,12 +146,14 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "X-Accel-Buffering", value: "no")
         channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
         let configuration = context.configuration
+        let format = SubscriberFormat.sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat))
         let subscriber = StreamSubscriberHandler(
             stream: request.stream,
-            format: .sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat)),
+            format: format,
             resume: request.resume,
             maxPendingBytes: configuration.maxPendingBytes,
-            logger: logger
+            logger: logger,
+            metrics: context.metrics.subscribers(format)
         )
         do {
             try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
@@ -181,6 +194,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         keepAlive: Bool = true,
         channelContext: ChannelHandlerContext
     ) {
+        context.metrics.count(refusal)
+        if head.method == .POST { context.metrics.countPublish(refusal.status) }
         // An allowed browser page may read why it was refused.
         var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers
         all.add(contentsOf: refusal.headers)

@@ -18,14 +18,17 @@ extension ServiceContext {
         } catch {
             // No Retry-After: when a stream frees up depends on other clients' idleness.
             return .failure(
-                Refusal(status: .serviceUnavailable, message: "cannot open a stream at \(path): \(error); retry later")
+                Refusal(status: .serviceUnavailable, message: "cannot open a stream at \(path): \(error); retry later", reason: .limit)
             )
         }
     }
 
-    /// A path a stream may be opened at: not `/`, not `/healthz`, nothing a log or a page
-    /// would misread.
+    /// A path a stream may be opened at: not `/`, not the server's own endpoints, nothing a log
+    /// or a page would misread.
+    /// The server's own endpoints.
+    static let reservedPaths: Set<String> = ["/healthz", "/livez", "/metrics"]
+
     static func isTopicPath(_ path: String) -> Bool {
-        path.count > 1 && path != "/healthz" && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
+        path.count > 1 && !reservedPaths.contains(path) && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })
     }
 }

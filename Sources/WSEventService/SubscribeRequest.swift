@@ -70,7 +70,8 @@ struct SubscribeRequest {
                 Refusal(
                     status: .serviceUnavailable,
                     message: "\(target.path) is a relay that has not reached its upstream yet; retry shortly",
-                    headers: ["Retry-After": "1"]
+                    headers: ["Retry-After": "1"],
+                    reason: .notReady
                 )
             )
         }

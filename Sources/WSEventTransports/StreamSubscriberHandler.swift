@@ -13,13 +13,18 @@ import WSEventWebSocket
 /// or grows memory. The channel's write-buffer high water mark is set to the same limit, so the
 /// cheap `isWritable` check screens every delivery and the exact count is read only past it.
 package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
-    package typealias InboundIn = Never
+    /// What reaches it after a WebSocket upgrade (an SSE subscriber's request handler reads
+    /// nothing more once streaming): only the ending is looked at, for the keepalive count.
+    package typealias InboundIn = WebSocketInbound
 
     private let stream: WireEventStream
     private let format: SubscriberFormat
     private let resume: ResumePoint?
     private let maxPendingBytes: Int
     private let logger: Logger
+    private let metrics: SubscriberMetrics
+    /// Events and bytes written since the last flush, counted once per batch.
+    private var unsentCounts = (events: 0, bytes: 0)
     /// Bytes of the initial replay still on their way out; allowed on top of the limit.
     private var replayAllowance = 0
     private var context: ChannelHandlerContext?
@@ -31,7 +36,15 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     private var needsFlush = false
     private var heartbeat: RepeatedTask?
 
-    package init(stream: WireEventStream, format: SubscriberFormat, resume: ResumePoint?, maxPendingBytes: Int, logger: Logger) {
+    package init(
+        stream: WireEventStream,
+        format: SubscriberFormat,
+        resume: ResumePoint?,
+        maxPendingBytes: Int,
+        logger: Logger,
+        metrics: SubscriberMetrics = .disabled
+    ) {
+        self.metrics = metrics
         self.stream = stream
         self.format = format
         self.resume = resume
@@ -46,6 +59,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
             return
         }
         subscribed = true
+        metrics.subscribers.increment()
         position = subscription.plan.position
         epoch = subscription.epoch
         let allocator = context.channel.allocator
@@ -59,12 +73,16 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
             case .gap(let first, let last):
                 guard let gap = format.gapMessage(first: first, last: last, allocator: allocator) else { continue }
                 message = gap
+                metrics.gapNotices.increment()
             case .event(_, let event):
                 message = format.message(for: event)
                 replayAllowance += format.bytes(of: event).readableBytes
+                unsentCounts.events += 1
             }
             lastWrite = context.write(message)
         }
+        unsentCounts.bytes += replayAllowance
+        countWritten()
         context.flush()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         lastWrite?.whenSuccess { loopBound.value.replayAllowance = 0 }
@@ -85,6 +103,13 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         context.fireChannelInactive()
     }
 
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .closed(let ending) = unwrapInboundIn(data), ending.error?.reason == .pongTimeout {
+            metrics.keepaliveCloses.increment()
+        }
+        context.fireChannelRead(data)
+    }
+
     // MARK: StreamSubscriber
 
     package func deliver(_ event: EncodedEvent) {
@@ -93,8 +118,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
             let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: context.channel.allocator)
         {
             context.write(gap, promise: nil)
+            metrics.gapNotices.increment()
         }
         context.write(format.message(for: event), promise: nil)
+        unsentCounts.events += 1
+        unsentCounts.bytes += format.bytes(of: event).readableBytes
         position = event.id
         needsFlush = true
         if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
@@ -103,9 +131,18 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     }
 
     package func flushBatch() {
+        countWritten()
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
+    }
+
+    /// Adds the events and bytes written since the last call to the counters: once per batch.
+    private func countWritten() {
+        guard unsentCounts.events > 0 else { return }
+        metrics.delivered.increment(by: unsentCounts.events)
+        metrics.bytesSent.increment(by: unsentCounts.bytes)
+        unsentCounts = (0, 0)
     }
 
     package func streamRestarted(epoch newEpoch: Epoch) {
@@ -138,6 +175,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     private func tooSlow(context: ChannelHandlerContext) {
         leave()
+        metrics.slowConsumerCloses.increment()
         logger.warning(
             "closing slow subscriber",
             metadata: [
@@ -155,6 +193,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         heartbeat = nil
         guard subscribed, let context else { return }
         subscribed = false
+        metrics.subscribers.decrement()
         stream.unsubscribe(self, on: context.eventLoop)
     }
 }

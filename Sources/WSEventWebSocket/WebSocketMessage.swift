@@ -37,7 +37,7 @@ package struct WebSocketEnding: Sendable {
     var peerClose: CloseFramePayload?
     /// Why this side ended the connection, if it did: a protocol violation, an unanswered
     /// ping, a lost connection.
-    var error: WebSocketError?
+    package var error: WebSocketError?
 }
 
 /// What the protocol handler passes up to the application: messages, then exactly one ending.

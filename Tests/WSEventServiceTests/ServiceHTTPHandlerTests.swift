@@ -28,14 +28,24 @@ import WSEventCore
         let channel: EmbeddedChannel
         let stream: WireEventStream
 
-        init(stream: WireEventStream = WireEventStream(path: "/events"), upstreams: [WebSocketURL] = [], _ configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
+        init(
+            stream: WireEventStream = WireEventStream(path: "/events"),
+            upstreams: [WebSocketURL] = [],
+            lifecycle: ServerLifecycle = ServerLifecycle(),
+            _ configure: (inout ServiceConfiguration) -> Void = { _ in }
+        ) throws {
             var configuration = ServiceConfiguration()
             if let upstream = upstreams.first {
                 configuration.role = upstreams.count == 1 ? .relay(upstream) : .fanIn(upstreams)
             }
             configure(&configuration)
             self.stream = stream
-            let context = ServiceContext(registry: StreamRegistry([stream]), configuration: configuration, upstreams: UpstreamLinks(upstreams))
+            let context = ServiceContext(
+                registry: StreamRegistry([stream]),
+                configuration: configuration,
+                upstreams: UpstreamLinks(upstreams),
+                lifecycle: lifecycle
+            )
             channel = EmbeddedChannel(handler: ServiceHTTPHandler(context: context, logger: .init(label: "test")), loop: loop)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         }
@@ -130,14 +140,17 @@ import WSEventCore
         #expect(head.header("Content-Length") == "0")
     }
 
-    /// As docs/PROTOCOL.md says: `/healthz` answers 200 and tells the relay's state in its body
-    /// (stream source `awaiting-upstream`, upstream `connecting`); the stream itself answers 503.
-    @Test func aRelayThatHasNotReachedItsUpstreamSaysSoInHealthzAndRefusesSubscribersWith503() throws {
+    /// As docs/PROTOCOL.md says: a relay that has not reached its upstream cannot serve, so
+    /// `/healthz` answers 503 and says why (stream source `awaiting-upstream`, upstream
+    /// `connecting`), as the stream itself does to subscribers.
+    @Test func aRelayThatHasNotReachedItsUpstreamIsUnhealthyAndRefusesSubscribersWith503() throws {
         let upstream = try #require(WebSocketURL("ws://127.0.0.1:8081/events"))
         let connection = try Connection(stream: WireEventStream(path: "/events", source: .awaitingUpstream), upstreams: [upstream])
         let health = try connection.exchange(.GET, "/healthz")
-        #expect(health.status == 200)
+        #expect(health.status == 503)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
+        #expect(json["status"] as? String == "unavailable")
+        #expect(json["reason"] as? String == "/events has not reached its upstream yet")
         #expect((json["streams"] as? [[String: Any]])?.first?["source"] as? String == "awaiting-upstream")
         #expect((json["upstreams"] as? [[String: Any]])?.first?["state"] as? String == "connecting")
         let subscribe = try connection.exchange(.GET, "/events", headers: ["Accept": "text/event-stream"])

@@ -84,6 +84,9 @@ import WSEventCore
                 let texts = received.withLockedValue { $0 }
                 #expect(texts.count == total)
                 #expect(texts.enumerated().allSatisfy { $0.element == payload + String($0.offset % perBatch) })
+                let samples = MetricsTests.samples(server.metrics.exposition(streams: server.registry.all))
+                let slowCloses = samples.filter { $0.name == "wsevent_slow_consumer_closes_total" }.map(\.value).reduce(0, +)
+                #expect(slowCloses == 1)
                 try await check(stalled, total)
             }
         }

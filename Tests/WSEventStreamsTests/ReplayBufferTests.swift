@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 import WSEventCore
@@ -11,6 +12,21 @@ import WSEventCore
         #expect(buffer.firstID == 3)
         #expect(buffer.lastID == 5)
         #expect(buffer.elements(after: 0).map(\.element) == ["e3", "e4", "e5"])
+    }
+
+    /// The stream's status counts what its buffer holds, in events and bytes, as `/metrics`
+    /// shows it: full, each new event replaces the oldest.
+    @Test func aStreamCountsTheEventsAndBytesItsBufferHolds() throws {
+        let stream = WireEventStream(path: "/x", bufferSize: 2)
+        #expect(stream.status.bufferedEvents == 0)
+        #expect(stream.status.bufferedBytes == 0)
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "aaaa"))
+        let one = stream.status.bufferedBytes
+        #expect(one > 4)
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "bbbb"))
+        try stream.publish(kind: .text, payload: ByteBuffer(string: "cccc"))
+        #expect(stream.status.bufferedEvents == 2)
+        #expect(stream.status.bufferedBytes == 2 * one)
     }
 
     @Test func elementsAfterAnIdAreInOrder() {
