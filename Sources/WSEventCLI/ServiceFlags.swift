@@ -192,10 +192,7 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.allowedOrigins = origins
         }
-        if let text = sseHeartbeat ?? env["sse-heartbeat"] {
-            guard let value = GoDuration.parse(text), value > .zero else {
-                throw ValidationError("-sse-heartbeat: '\(text)' is not a positive duration like 15s")
-            }
+        if let value = try Self.duration(sseHeartbeat ?? env["sse-heartbeat"], flag: "sse-heartbeat", upTo: "1h") {
             configuration.sseHeartbeat = value
         }
         configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
@@ -222,35 +219,20 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.maxConnections = value
         }
-        if let text = streamIdleTimeout ?? env["stream-idle-timeout"] {
-            // Below 10ms the sweep would spin; past a week a stream is not idle but forgotten.
-            guard let value = GoDuration.parse(text), value >= .milliseconds(10), value <= .seconds(168 * 3600) else {
-                throw ValidationError("-stream-idle-timeout: '\(text)' is not a duration from 10ms to 168h")
-            }
+        // Below 10ms the sweep would spin; past a week a stream is not idle but forgotten.
+        if let value = try Self.duration(streamIdleTimeout ?? env["stream-idle-timeout"], flag: "stream-idle-timeout", upTo: "168h") {
             configuration.streamIdleTimeout = value
         }
-        if let text = interval ?? env["interval"] {
-            guard let value = GoDuration.parse(text), value > .zero else {
-                throw ValidationError("-interval: '\(text)' is not a positive duration like 100ms or 2s")
-            }
+        if let value = try Self.duration(interval ?? env["interval"], flag: "interval", from: "1ms", upTo: "24h") {
             configuration.interval = value
         }
-        if let text = pingInterval ?? env["ping-interval"] {
-            guard let value = GoDuration.parse(text), value > .zero else {
-                throw ValidationError("-ping-interval: '\(text)' is not a positive duration like 30s")
-            }
+        if let value = try Self.duration(pingInterval ?? env["ping-interval"], flag: "ping-interval", upTo: "24h") {
             configuration.pingInterval = value
         }
-        if let text = shutdownTimeout ?? env["shutdown-timeout"] {
-            guard let value = GoDuration.parse(text), value > .zero, value <= .seconds(3600) else {
-                throw ValidationError("-shutdown-timeout: '\(text)' is not a duration from 1ns to 1h, like 10s")
-            }
+        if let value = try Self.duration(shutdownTimeout ?? env["shutdown-timeout"], flag: "shutdown-timeout", upTo: "1h") {
             configuration.shutdownTimeout = value
         }
-        if let text = pongTimeout ?? env["pong-timeout"] {
-            guard let value = GoDuration.parse(text), value > .zero else {
-                throw ValidationError("-pong-timeout: '\(text)' is not a positive duration like 10s")
-            }
+        if let value = try Self.duration(pongTimeout ?? env["pong-timeout"], flag: "pong-timeout", upTo: "1h") {
             configuration.pongTimeout = value
         }
         if let text = buffer ?? env["buffer"] {
@@ -308,11 +290,14 @@ public struct ServiceFlags: ParsableArguments {
         }
     }
 
-    /// A duration from 10ms to `upTo` (Go syntax), or `nil` when `text` is.
-    private static func duration(_ text: String?, flag: String, upTo maximum: String) throws -> Duration? {
+    /// A duration from `minimum` to `maximum` (Go syntax, as both are written), or `nil` when
+    /// `text` is: every duration flag is range-checked with one line.
+    private static func duration(_ text: String?, flag: String, from minimum: String = "10ms", upTo maximum: String) throws -> Duration? {
         guard let text else { return nil }
-        guard let value = GoDuration.parse(text), value >= .milliseconds(10), let upper = GoDuration.parse(maximum), value <= upper else {
-            throw ValidationError("-\(flag): '\(text)' is not a duration from 10ms to \(maximum)")
+        guard let value = GoDuration.parse(text), let lower = GoDuration.parse(minimum), let upper = GoDuration.parse(maximum),
+            value >= lower, value <= upper
+        else {
+            throw ValidationError("-\(flag): '\(text)' is not a duration from \(minimum) to \(maximum)")
         }
         return value
     }
