@@ -234,16 +234,29 @@ public final class EventServer: Service, Sendable {
 
     /// Stops accepting, sends 1001 to every subscriber and waits for the connections to close,
     /// at most ``ServiceConfiguration/shutdownTimeout``.
+    /// Publish requests begun and not yet answered (see ``shutdown()``).
+    package var publishesInFlight: Int { lifecycle.publishesInFlight }
+
     public func shutdown() async {
         logger.info("shutting down: closing subscribers with 1001")
-        // From here on /healthz answers 503, so a load balancer stops sending new clients.
+        // From here on /healthz answers 503, so a load balancer stops sending new clients, and
+        // publishes that had not begun are refused.
         lifecycle.beginDraining()
+        let deadline = ContinuousClock.now + configuration.shutdownTimeout
+        // Publishes already under way finish first, so every one answered 200 reaches the
+        // subscribers before their goodbye (bounded by the shutdown timeout).
+        // (Polled on the loop's clock, not with Task.sleep: shutdown often runs in a task that
+        // was cancelled, where Task.sleep returns at once and the loop would spin.)
+        while lifecycle.publishesInFlight > 0, ContinuousClock.now < deadline {
+            try? await serverChannel.eventLoop.scheduleTask(in: .milliseconds(10)) {}.futureResult.get()
+        }
         // WebSocket subscribers also hear it from the quiescing helper; SSE responses, which
         // NIO's HTTP pipeline holds on to, only from their stream.
         for stream in registry.all { stream.closeAllSubscribers() }
         let done = serverChannel.eventLoop.makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: done)
-        let timeout = serverChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.shutdownTimeout)) {
+        let remaining = max(deadline - ContinuousClock.now, .zero)
+        let timeout = serverChannel.eventLoop.scheduleTask(in: TimeAmount(remaining)) {
             done.fail(ChannelError.ioOnClosedChannel)
         }
         do {

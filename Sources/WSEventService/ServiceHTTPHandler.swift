@@ -25,10 +25,29 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let context: ServiceContext
     private let logger: Logger
     private var state = State.idle
+    /// Whether this connection's publish is counted in ``ServerLifecycle/publishesInFlight``.
+    private var publishInFlight = false
 
     init(context: ServiceContext, logger: Logger) {
         self.context = context
         self.logger = logger
+    }
+
+    /// A connection that goes away mid-body abandons its publish.
+    func channelInactive(context channelContext: ChannelHandlerContext) {
+        endPublish()
+        channelContext.fireChannelInactive()
+    }
+
+    func handlerRemoved(context channelContext: ChannelHandlerContext) {
+        endPublish()
+    }
+
+    /// Ends the publish counted in flight, once.
+    private func endPublish() {
+        guard publishInFlight else { return }
+        publishInFlight = false
+        context.lifecycle.endPublish()
     }
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +60,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.body(var chunk), .publishing(let request, let head, var body)):
             guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
                 state = .ignoringBody
+                endPublish()
                 let refusal = PublishRequest.tooLarge(self.context.configuration.maxMessageSize)
                 return refuse(refusal, head: head, headers: request.headers, keepAlive: false, channelContext: channelContext)
             }
@@ -48,6 +68,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .publishing(request, head, body)
         case (.end, .publishing(let request, let head, let body)):
             state = .idle
+            defer { endPublish() }
             switch request.publish(body) {
             case .success(let json):
                 self.context.metrics.publishedByPost.increment()
@@ -104,6 +125,18 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func startPublish(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
         switch PublishRequest.check(head, context: context) {
         case .success(let request):
+            // A publish that begins before shutdown is finished before the streams close; one
+            // that would begin after is refused, so shutdown never waits for new ones.
+            guard context.lifecycle.beginPublish() else {
+                state = .ignoringBody
+                let refusal = Refusal(
+                    status: .serviceUnavailable,
+                    message: "the server is shutting down; publish again elsewhere",
+                    headers: ["Retry-After": "1"]
+                )
+                return refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
+            }
+            publishInFlight = true
             state = .publishing(request, head, channelContext.channel.allocator.buffer(capacity: 0))
             if request.expectsContinue {
                 // Only now, with every check passed: the client sends the body after this (curl
