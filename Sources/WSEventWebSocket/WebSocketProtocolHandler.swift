@@ -239,6 +239,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             sendCloseFrame(payload, context: context)
             scheduleCloseTimeout(context: context)
             context.read()
+        case .answerClose(let payload) where isServer:
+            // The peer is reading (it is closing cleanly), but what we sent before may still
+            // be queued: close once our answer is out, not before (that would discard it),
+            // and at the latest after the close timeout.
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            sendCloseFrame(payload, context: context).whenComplete { _ in loopBound.value.close(promise: nil) }
+            scheduleCloseTimeout(context: context)
         case .answerClose(let payload):
             sendCloseFrame(payload, context: context)
             perform(.disconnect, context: context)
@@ -258,10 +265,11 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         if !handshake.isOpen { failPings() }
     }
 
-    private func sendCloseFrame(_ payload: CloseFramePayload, context: ChannelHandlerContext) {
+    @discardableResult
+    private func sendCloseFrame(_ payload: CloseFramePayload, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let data = payload.encoded(allocator: context.channel.allocator)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: makeMaskKey(), data: data)
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        return context.writeAndFlush(wrapOutboundOut(frame))
     }
 
     private func scheduleCloseTimeout(context: ChannelHandlerContext) {
