@@ -54,6 +54,23 @@ public final class RawSocket: @unchecked Sendable {
         try await send(Array(text.utf8))
     }
 
+    /// Ends the sending side (`shutdown(SHUT_WR)`): the peer reads end of stream, and this
+    /// socket can still read its answers.
+    public func shutdownWrite() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Reads what is available: empty at end of stream (or a reset), `nil` when the receive
+    /// timeout passed first.
+    public func receiveOrTimeout(max: Int = 65536) async -> [UInt8]? {
+        try? await offPool { () -> [UInt8]? in
+            var buffer = [UInt8](repeating: 0, count: max)
+            let count = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, max, 0) }
+            if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? nil : [] }
+            return Array(buffer[0..<count])
+        }
+    }
+
     public func receive(max: Int = 65536) async throws -> [UInt8] {
         try await offPool { try self.blockingReceive(max: max) }
     }
