@@ -3,7 +3,7 @@ import WSEventCore
 
 /// The options of `wsclient`.
 public struct ClientOptions: ParsableArguments {
-    @Argument(help: "A port on 127.0.0.1 (default 8080), or a full ws://HOST:PORT/PATH URL")
+    @Argument(help: "A port on 127.0.0.1 (default 8080), or a full ws:// or wss://HOST:PORT/PATH URL")
     public var portOrURL: String?
 
     @Argument(help: "The stream path when a port is given (default events)")
@@ -33,7 +33,24 @@ public struct ClientOptions: ParsableArguments {
     @Flag(help: "Subscribe with Server-Sent Events instead of WebSocket (same output, resumes with Last-Event-ID)")
     public var sse = false
 
+    @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for wss:// and https:// (default: the system's roots)", valueName: "file"))
+    public var ca: String?
+
     public init() {}
+
+    /// How `wss://` and `https://` servers are verified.
+    /// - Throws: `ValidationError` when `--ca` does not load.
+    public func tls() throws -> ClientTLS {
+        let tls = ClientTLS(caFile: ca)
+        if ca != nil {
+            do {
+                _ = try tls.makeContext()
+            } catch {
+                throw ValidationError("--ca: \(error)")
+            }
+        }
+        return tls
+    }
 
     /// The URL to subscribe to, from the positional arguments.
     public func url() throws -> WebSocketURL {
@@ -46,7 +63,7 @@ public struct ClientOptions: ParsableArguments {
         }
         guard path == nil else { throw ValidationError("give either a URL or PORT [PATH], not both") }
         guard let url = WebSocketURL(first) else {
-            throw ValidationError("'\(first)' is neither a port nor a ws://HOST:PORT/PATH URL")
+            throw ValidationError("'\(first)' is neither a port nor a ws:// or wss://HOST:PORT/PATH URL")
         }
         return url
     }

@@ -23,7 +23,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("consume-path"), help: .env("Upstream stream path (default consume)", "consume-path", seed: "CONSUME_PATH"))
     public var consumePath: String?
 
-    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// URL; repeat to fan in (env: comma-separated)", "consume"))
+    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// or wss:// URL; repeat to fan in (env: comma-separated)", "consume"))
     public var consume: [String] = []
 
     @Option(name: .go("no-produce"), help: .env("Do not generate events: relay or fan in the upstreams, or without one run a hub fed by POST (needs -publish-token); a bare -no-produce means true", "no-produce", seed: "NO_PRODUCE"))
@@ -89,6 +89,15 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("no-ui"), help: .env("Do not serve the demo page at / (a bare -no-ui means true)", "no-ui"))
     public var noUI: String?
 
+    @Option(name: .go("tls-cert"), help: .env("PEM certificate chain: serve wss:// and https:// on the same port (with -tls-key; reloaded on SIGHUP)", "tls-cert"))
+    public var tlsCert: String?
+
+    @Option(name: .go("tls-key"), help: .env("PEM private key of -tls-cert", "tls-key"))
+    public var tlsKey: String?
+
+    @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// upstreams instead of the system's roots", "tls-ca"))
+    public var tlsCA: String?
+
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -100,7 +109,7 @@ public struct ServiceFlags: ParsableArguments {
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
-            "header-timeout", "idle-timeout", "body-timeout", "max-connections",
+            "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui"]
     )
@@ -151,7 +160,7 @@ public struct ServiceFlags: ParsableArguments {
         let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
         for text in consumeList {
             guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
-                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// URL")
+                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// or wss:// URL")
             }
             upstreams.append(url)
         }
@@ -259,6 +268,7 @@ public struct ServiceFlags: ParsableArguments {
             }
             configuration.maxPendingBytes = value
         }
+        try applyTLS(to: &configuration, env: env)
         return configuration
     }
 

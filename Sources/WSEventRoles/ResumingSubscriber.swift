@@ -43,8 +43,9 @@ public struct ResumingSubscriber: Sendable {
     public var transport: Transport = .webSocket
     /// Reconnect after a lost connection (otherwise the first loss ends ``run(from:onUpdate:)``).
     public var reconnect: Bool = true
-    /// Keep retrying when the server refuses the upgrade with a 4xx status (a relay should:
-    /// its upstream may be fixed; an interactive client should not).
+    /// Keep retrying when the server refuses the upgrade with a 4xx status or its certificate
+    /// does not verify (a relay should: its upstream may be fixed; an interactive client should
+    /// not).
     public var retryRefusals: Bool = false
     /// Offer `wsevent.v1` (ids, resume). Off, the server sends bare payloads, as to a browser.
     public var offersV1 = true
@@ -81,6 +82,7 @@ public struct ResumingSubscriber: Sendable {
                 reason = ended
             } catch let error as WebSocketError {
                 if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
+                if error.reason == .tlsFailed, !retryRefusals { throw error }
                 if !reconnect { throw error }
                 reason = "\(error)"
             } catch {
@@ -138,7 +140,7 @@ public struct ResumingSubscriber: Sendable {
         _ tracker: inout ResumeTracker,
         onUpdate: (Update) async throws -> Decision
     ) async throws -> String? {
-        let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, group: group)
+        let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, tls: configuration.tls, group: group)
         if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
         for try await message in events {
             for update in tracker.receive(message) where try await onUpdate(update) == .stop {

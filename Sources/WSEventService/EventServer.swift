@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import WSEventRoles
@@ -39,6 +40,8 @@ public final class EventServer: Service, Sendable {
     private let quiescing: ServerQuiescingHelper
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// The certificate new connections get; `nil` without TLS.
+    private let tls: TLSContextBox?
 
     private init(
         configuration: ServiceConfiguration,
@@ -51,7 +54,8 @@ public final class EventServer: Service, Sendable {
         connections: ConnectionLimiter,
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
-        logger: Logger
+        logger: Logger,
+        tls: TLSContextBox?
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -64,6 +68,7 @@ public final class EventServer: Service, Sendable {
         self.quiescing = quiescing
         self.group = group
         self.logger = logger
+        self.tls = tls
     }
 
     /// The port actually bound (useful with port 0).
@@ -74,11 +79,12 @@ public final class EventServer: Service, Sendable {
 
     /// The URL subscribers use.
     public var url: WebSocketURL {
-        WebSocketURL(host: configuration.bindHost == "0.0.0.0" ? "127.0.0.1" : configuration.bindHost, port: port, path: stream.path)
+        WebSocketURL(host: configuration.bindHost == "0.0.0.0" ? "127.0.0.1" : configuration.bindHost, port: port, path: stream.path, isSecure: tls != nil)
     }
 
     /// Creates the stream and starts listening; nothing is produced or consumed before ``run()``.
-    /// - Throws: ``EventServerError`` when the address cannot be bound.
+    /// - Throws: ``EventServerError`` when the address cannot be bound, ``TLSFileError`` when
+    ///   ``ServiceConfiguration/tls`` names files that do not load.
     public static func bind(
         configuration: ServiceConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -106,6 +112,7 @@ public final class EventServer: Service, Sendable {
         let pending = configuration.maxPendingBytes
         let timeouts = configuration.httpTimeouts
         let connections = ConnectionLimiter(limit: configuration.maxConnections)
+        let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -123,6 +130,10 @@ public final class EventServer: Service, Sendable {
             .childChannelInitializer { channel in
                 metrics.connections.increment()
                 return channel.eventLoop.makeCompletedFuture {
+                    // TLS first, so that everything after it, refusals included, is encrypted.
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                    }
                     guard connections.admit() else {
                         metrics.count(.limit)
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -183,8 +194,19 @@ public final class EventServer: Service, Sendable {
             connections: connections,
             quiescing: quiescing,
             group: group,
-            logger: logger
+            logger: logger,
+            tls: tls
         )
+    }
+
+    /// Reads ``ServiceConfiguration/tls``'s certificate and key again: connections accepted from
+    /// now on use them, open ones keep theirs. What `wsevent-service` does on SIGHUP.
+    /// - Throws: ``TLSFileError`` when a file does not load (the current certificate stays), or
+    ///   ``EventServerReloadError`` when the server does not serve TLS.
+    public func reloadTLS() throws {
+        guard let tls else { throw EventServerReloadError() }
+        try tls.reload()
+        logger.info("reloaded the TLS certificate '\(tls.files.certificateFile)' and key '\(tls.files.keyFile)'")
     }
 
     /// Produces and consumes until the task is cancelled or a graceful shutdown begins, then
@@ -192,7 +214,7 @@ public final class EventServer: Service, Sendable {
     public func run() async throws {
         let displayHost = configuration.serveHost.isEmpty ? "0.0.0.0" : configuration.serveHost
         // Tools read the port from this line (`serving ws://HOST:PORT/PATH`); the role follows.
-        logger.info("serving ws://\(displayHost):\(port)\(stream.path) as \(configuration.role)")
+        logger.info("serving \(tls == nil ? "ws" : "wss")://\(displayHost):\(port)\(stream.path) as \(configuration.role)")
         for upstream in configuration.upstreams {
             logger.info("consuming \(upstream) into \(stream.path)")
         }
@@ -266,6 +288,11 @@ public final class EventServer: Service, Sendable {
         }
         timeout.cancel()
     }
+}
+
+/// ``EventServer/reloadTLS()`` on a server that serves no TLS.
+public struct EventServerReloadError: Error, CustomStringConvertible {
+    public var description: String { "no TLS certificate to reload: the server was started without one" }
 }
 
 /// The server could not listen.

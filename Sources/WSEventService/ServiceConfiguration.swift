@@ -74,6 +74,11 @@ public struct ServiceConfiguration: Sendable {
     public var sseRetryMilliseconds: Int = Int(Timing.sseRetry.components.seconds * 1000)
     /// Serve the live demo page at `/`.
     public var demoPage: Bool = false
+    /// The certificate and key to serve `wss://` and `https://` with, on the same port;
+    /// `nil`: plain `ws://` and `http://`. Read again by ``EventServer/reloadTLS()``.
+    public var tls: ServerTLS?
+    /// How `wss://` upstreams are verified: the system's roots, or a private CA's.
+    public var upstreamTLS: ClientTLS = ClientTLS()
 
     public init() {}
 
@@ -100,13 +105,15 @@ public struct ServiceConfiguration: Sendable {
 
     /// Settings for every WebSocket connection, served or consumed.
     public var webSocket: WebSocketConfiguration {
-        WebSocketConfiguration(
+        var configuration = WebSocketConfiguration(
             maxMessageSize: maxMessageSize,
             pingInterval: pingInterval,
             pongTimeout: pongTimeout,
             closeTimeout: closeTimeout,
             fragmentTimeout: bodyTimeout
         )
+        configuration.tls = upstreamTLS
+        return configuration
     }
 
     /// The bounds of every connection's HTTP request phase.

@@ -2,22 +2,33 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import WSEventStreams
 import WSEventWebSocket
 
 /// Subscribes to a stream over Server-Sent Events (what `wsclient --sse` uses).
 public enum SSEClient {
     /// Sends `GET` with `Accept: text/event-stream` and returns the parsed events as they come.
-    /// - Throws: ``WebSocketError`` for a status other than 200 or a failed connect.
+    /// An `https://` (`wss://`) URL is requested over TLS, verified as `tls` says.
+    /// - Throws: ``WebSocketError`` for a status other than 200, a failed connect or TLS handshake.
     public static func connect(
         to url: WebSocketURL,
         lastEventID: String?,
         headers: HTTPHeaders = [:],
+        tls: ClientTLS = ClientTLS(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> AsyncThrowingStream<SSEParser.Message, any Error> {
         var requestHeaders = headers
         requestHeaders.replaceOrAdd(name: "Accept", value: "text/event-stream")
         if let lastEventID { requestHeaders.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
+        let context: NIOSSLContext?
+        do {
+            context = url.isSecure ? try tls.makeContext() : nil
+        } catch {
+            var wrapped = WebSocketError.tlsFailed(error, url: url)
+            wrapped.overHTTP = true
+            throw wrapped
+        }
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: SSEParser.Message.self)
         let loop = group.next()
         let opened = loop.makePromise(of: Void.self)
@@ -25,6 +36,7 @@ public enum SSEClient {
             .connectTimeout(TimeAmount(Timing.connectTimeout))
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try ClientTLS.addHandlerIfSecure(context, url: url, to: channel)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
                         SSEResponseHandler(url: url, headers: requestHeaders, opened: opened, continuation: continuation)
@@ -115,6 +127,12 @@ final class SSEResponseHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        var error = error
+        if TLSFailure.isTLS(error) {
+            var wrapped = WebSocketError.tlsFailed(error, url: url)
+            wrapped.overHTTP = true
+            error = wrapped
+        }
         opened.fail(error)
         continuation.finish(throwing: error)
         context.close(promise: nil)

@@ -1,11 +1,13 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// Opens client WebSocket connections.
 public enum WebSocketClient {
-    /// Connects to `url` and completes the handshake.
+    /// Connects to `url` and completes the handshake; a `wss://` URL over TLS, the server's
+    /// certificate verified as ``WebSocketConfiguration/tls`` says.
     ///
     /// - Parameters:
     ///   - subprotocols: offered in `Sec-WebSocket-Protocol`; the accepted one is
@@ -20,6 +22,12 @@ public enum WebSocketClient {
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketConnection {
+        let tls: NIOSSLContext?
+        do {
+            tls = url.isSecure ? try configuration.tls.makeContext() : nil
+        } catch {
+            throw WebSocketError.tlsFailed(error, url: url)
+        }
         let loop = group.next()
         let upgraded = loop.makePromise(of: WebSocketConnection.self)
         var requestHeaders = headers
@@ -31,6 +39,7 @@ public enum WebSocketClient {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try ClientTLS.addHandlerIfSecure(tls, url: url, to: channel)
                     let requestHandler = UpgradeRequestHandler(url: url, headers: requestHeaders, upgraded: upgraded)
                     let boundRequestHandler = NIOLoopBound(requestHandler, eventLoop: channel.eventLoop)
                     let upgrader = NIOWebSocketClientUpgrader(

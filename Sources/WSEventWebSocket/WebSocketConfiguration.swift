@@ -13,6 +13,8 @@ public struct WebSocketConfiguration: Sendable {
     /// How long a fragmented message may take from its first frame to its last; past it the
     /// connection is closed with 1008 (a policy, not the size: that is 1009). `nil`: no limit.
     public var fragmentTimeout: Duration?
+    /// How a client verifies the server of a `wss://` URL; unused by servers.
+    public var tls: ClientTLS = ClientTLS()
 
     public init(
         maxMessageSize: Int = 1 << 20,

@@ -25,6 +25,7 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
     public struct Reason: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Base: String, Hashable, Sendable {
             case connectFailed = "connect failed"
+            case tlsFailed = "TLS failed"
             case upgradeRefused = "upgrade refused"
             case requestRefused = "request refused"
             case closedDuringHandshake = "closed during handshake"
@@ -40,6 +41,9 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
 
         /// The TCP connect failed (refused, unreachable, timed out, name not found).
         public static let connectFailed = Reason(base: .connectFailed)
+        /// The TLS handshake of a `wss://` or `https://` URL failed (an unverifiable
+        /// certificate, ...), or its CA file did not load.
+        public static let tlsFailed = Reason(base: .tlsFailed)
         /// The server answered the upgrade request with another status (see ``refusedStatus``).
         public static let upgradeRefused = Reason(base: .upgradeRefused)
         /// A plain HTTP request (SSE) was answered with a status other than 200.
@@ -108,7 +112,7 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
         case .pongTimeout:
             let code = closeCode.map { " (\($0.code))" } ?? ""
             return "\(prefix)\(firstLine)\(code)"
-        case .connectFailed, .connectionLost, .connectionClosed, .invalidCloseFrame:
+        case .connectFailed, .tlsFailed, .connectionLost, .connectionClosed, .invalidCloseFrame:
             return "\(prefix)\(firstLine.isEmpty ? reason.description : firstLine)"
         }
     }
@@ -154,6 +158,12 @@ extension WebSocketError {
             reason = "\(error)"
         }
         return WebSocketError(.connectFailed, url: url, detail: reason)
+    }
+
+    /// A failed TLS handshake (or CA file) in one line: `certificate verify failed: ...`.
+    package static func tlsFailed(_ error: any Error, url: WebSocketURL) -> WebSocketError {
+        let detail = (error as? TLSFileError).map { "\($0)" } ?? TLSFailure.summary(of: error)
+        return WebSocketError(.tlsFailed, url: url, detail: detail)
     }
 
     /// A connection that ended without a close handshake, for the inbound sequence to report.

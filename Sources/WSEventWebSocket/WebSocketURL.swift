@@ -1,4 +1,5 @@
-/// Where a WebSocket endpoint is: `ws://HOST:PORT/PATH?QUERY`, or the seed's `HOST:PORT/PATH`.
+/// Where a WebSocket endpoint is: `ws://HOST:PORT/PATH?QUERY`, `wss://...` over TLS, or the
+/// seed's `HOST:PORT/PATH`.
 public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -6,23 +7,29 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     public var path: String
     /// Without the `?`; empty when there is none.
     public var query: String
+    /// `wss://` (`https://`): the connection is TLS, the server's certificate verified.
+    public var isSecure: Bool
 
-    public init(host: String, port: Int, path: String, query: String = "") {
+    public init(host: String, port: Int, path: String, query: String = "", isSecure: Bool = false) {
+        self.isSecure = isSecure
         self.host = host
         self.port = port
         self.path = path.hasPrefix("/") ? path : "/" + path
         self.query = query
     }
 
-    /// Parses `ws://HOST[:PORT]/PATH[?QUERY]`, `http://...` (same thing), or `HOST:PORT/PATH`.
-    /// An empty host (`:8080/events`) means 127.0.0.1. `wss://` is refused: no TLS here yet.
+    /// Parses `ws://HOST[:PORT]/PATH[?QUERY]`, `http://...` (same thing), `wss://` and
+    /// `https://` (TLS, port 443 by default), or `HOST:PORT/PATH`.
+    /// An empty host (`:8080/events`) means 127.0.0.1.
     public init?(_ string: String) {
         var rest = Substring(string)
         var defaultPort: Int?
+        var isSecure = false
         let parts = rest.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         if parts.count == 2 {
             switch parts[0].lowercased() {
             case "ws", "http": defaultPort = 80
+            case "wss", "https": (defaultPort, isSecure) = (443, true)
             default: return nil
             }
             rest = parts[1]
@@ -36,7 +43,7 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
             target = target[..<mark]
         }
         guard let (host, port) = HostAndPort.parse(authority, defaultPort: defaultPort) else { return nil }
-        self.init(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: target.isEmpty ? "/" : String(target), query: query)
+        self.init(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: target.isEmpty ? "/" : String(target), query: query, isSecure: isSecure)
     }
 
     /// Path and query, as sent in the request line.
@@ -48,7 +55,7 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         let shownQuery = query.split(separator: "&", omittingEmptySubsequences: false)
             .map { $0.hasPrefix("token=") ? "token=***" : String($0) }
             .joined(separator: "&")
-        return "ws://\(host):\(port)\(path)\(shownQuery.isEmpty ? "" : "?" + shownQuery)"
+        return "\(isSecure ? "wss" : "ws")://\(host):\(port)\(path)\(shownQuery.isEmpty ? "" : "?" + shownQuery)"
     }
 
     /// The same address as an `http://` URL (what an SSE subscription requests).

@@ -33,6 +33,7 @@ struct WSClient: AsyncParsableCommand {
         subscriber.reconnect = !options.noReconnect
         subscriber.offersV1 = !options.plain
         subscriber.transport = options.sse ? .sse : .webSocket
+        subscriber.configuration.tls = try options.tls()
         let printer = EventPrinter(json: options.json, limit: options.count)
         let start = try options.resumePoint()
         let work: @Sendable () async throws -> Void = { [subscriber] in

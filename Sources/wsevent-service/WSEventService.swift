@@ -12,7 +12,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `wsevent-service`: flags to a configuration, then run until SIGINT/SIGTERM.
+/// `wsevent-service`: flags to a configuration, then run until SIGINT/SIGTERM; SIGHUP reloads
+/// the TLS certificate.
 @main
 enum WSEventService {
     static func main() async {
@@ -57,6 +58,8 @@ enum WSEventService {
             }
         }
         defer { impatience.cancel() }
+        let reloads = await TLSReloadOnHangup.start(server: server, logger: logger)
+        defer { reloads.cancel() }
         do {
             try await group.run()
         } catch {

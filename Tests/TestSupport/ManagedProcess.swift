@@ -99,15 +99,15 @@ public final class ManagedProcess: @unchecked Sendable {
 /// A `wsevent-service` child process.
 public final class ServiceProcess: @unchecked Sendable {
     public let process: ManagedProcess
-    /// The port it listens on, read from its "serving ws://HOST:PORT/PATH" line.
+    /// The port it listens on, read from its "serving ws://HOST:PORT/PATH" (or wss://) line.
     public let port: Int
 
     /// Starts `wsevent-service` with `arguments` and waits until it serves.
     public init(_ arguments: [String], environment: [String: String] = [:]) async throws {
         process = try ManagedProcess(Binaries.service, arguments, environment: environment)
-        let line = try await process.waitForLog("serving ws://")
-        let url = line.split(separator: " ").last { $0.hasPrefix("ws://") } ?? ""
-        let authority = url.dropFirst("ws://".count).prefix { $0 != "/" }
+        let line = try await process.waitForLog("serving ws")
+        let url = line.split(separator: " ").last { $0.hasPrefix("ws://") || $0.hasPrefix("wss://") } ?? ""
+        let authority = url.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" }
         guard let port = authority.split(separator: ":").last.flatMap({ Int($0) }) else {
             throw TimedOut(what: "a port in '\(line)'")
         }

@@ -213,7 +213,7 @@ import WSEventCore
             (["-stream-idle-timeout", "10"], "-stream-idle-timeout"),
             (["-stream-idle-timeout", "1ms"], "-stream-idle-timeout"),
             (["-stream-idle-timeout", "200h"], "-stream-idle-timeout"),
-            (["-consume", "wss://x/y"], "-consume"),
+            (["-consume", "ftp://x/y"], "-consume"),
             (["-header-timeout", "1ms"], "-header-timeout"),
             (["-header-timeout", "2h"], "-header-timeout"),
             (["-idle-timeout", "0s"], "-idle-timeout"),

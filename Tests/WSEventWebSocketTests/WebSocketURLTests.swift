@@ -23,8 +23,14 @@ import WSEventCore
         #expect(WebSocketURL("[::1]:8080/events")?.host == "::1")
     }
 
+    @Test func parsesSecureSchemes() {
+        #expect(WebSocketURL("wss://example.com/x") == WebSocketURL(host: "example.com", port: 443, path: "/x", isSecure: true))
+        #expect(WebSocketURL("wss://example.com/x")?.description == "wss://example.com:443/x")
+        #expect(WebSocketURL("https://example.com:8443/x")?.httpDescription == "https://example.com:8443/x")
+        #expect(WebSocketURL("ws://example.com/x")?.isSecure == false)
+    }
+
     @Test func rejectsWhatItCannotServe() {
-        #expect(WebSocketURL("wss://example.com/x") == nil)
         #expect(WebSocketURL("localhost/events") == nil)
         #expect(WebSocketURL("localhost:99999/events") == nil)
         #expect(WebSocketURL("localhost:abc/events") == nil)

@@ -22,7 +22,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelActive(context: ChannelHandlerContext) {
         var headers = self.headers
-        headers.replaceOrAdd(name: "Host", value: url.port == 80 ? url.host : "\(url.host):\(url.port)")
+        headers.replaceOrAdd(name: "Host", value: url.port == (url.isSecure ? 443 : 80) ? url.host : "\(url.host):\(url.port)")
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -63,7 +63,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        upgraded.fail(error)
+        upgraded.fail(TLSFailure.isTLS(error) ? WebSocketError.tlsFailed(error, url: url) : error)
         context.close(promise: nil)
     }
 }
