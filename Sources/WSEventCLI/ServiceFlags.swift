@@ -205,10 +205,7 @@ public struct ServiceFlags: ParsableArguments {
             configuration.sseHeartbeat = value
         }
         configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
-        if let text = maxStreams ?? env["max-streams"] {
-            guard let value = Int(text), (1...1_000_000).contains(value) else {
-                throw ValidationError("-max-streams: '\(text)' is not a count from 1 to 1000000")
-            }
+        if let value = try Self.count(maxStreams ?? env["max-streams"], flag: "max-streams", in: 1...1_000_000) {
             configuration.maxStreams = value
         }
         // Below 10ms no client could send a request; past the upper bounds a connection is not
@@ -222,10 +219,7 @@ public struct ServiceFlags: ParsableArguments {
         if let value = try Self.duration(bodyTimeout ?? env["body-timeout"], flag: "body-timeout", upTo: "24h") {
             configuration.bodyTimeout = value
         }
-        if let text = maxConnections ?? env["max-connections"] {
-            guard let value = Int(text), (1...10_000_000).contains(value) else {
-                throw ValidationError("-max-connections: '\(text)' is not a count from 1 to 10000000")
-            }
+        if let value = try Self.count(maxConnections ?? env["max-connections"], flag: "max-connections", in: 1...10_000_000) {
             configuration.maxConnections = value
         }
         // Below 10ms the sweep would spin; past a week a stream is not idle but forgotten.
@@ -244,10 +238,7 @@ public struct ServiceFlags: ParsableArguments {
         if let value = try Self.duration(pongTimeout ?? env["pong-timeout"], flag: "pong-timeout", upTo: "1h") {
             configuration.pongTimeout = value
         }
-        if let text = buffer ?? env["buffer"] {
-            guard let value = Int(text), (0...ServiceConfiguration.maxBufferSize).contains(value) else {
-                throw ValidationError("-buffer: '\(text)' is not a count of events from 0 to \(ServiceConfiguration.maxBufferSize)")
-            }
+        if let value = try Self.count(buffer ?? env["buffer"], flag: "buffer", of: "events", in: 0...ServiceConfiguration.maxBufferSize) {
             configuration.bufferSize = value
         }
         if let text = bufferBytes ?? env["buffer-bytes"] {
@@ -308,6 +299,16 @@ public struct ServiceFlags: ParsableArguments {
             value >= lower, value <= upper
         else {
             throw ValidationError("-\(flag): '\(text)' is not a duration from \(minimum) to \(maximum)")
+        }
+        return value
+    }
+
+    /// A whole number in `range`, or `nil` when `text` is; one line naming the range otherwise.
+    private static func count(_ text: String?, flag: String, of noun: String? = nil, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            let what = noun.map { "a count of \($0)" } ?? "a count"
+            throw ValidationError("-\(flag): '\(text)' is not \(what) from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
