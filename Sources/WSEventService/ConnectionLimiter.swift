@@ -39,13 +39,20 @@ package final class ConnectionLimiter: Sendable {
     package var refused: Int { counts.withLockedValue { $0.refused } }
 
     /// The default limit: what the process's file-descriptor limit (`RLIMIT_NOFILE`, soft)
-    /// allows, keeping 10% of it, and at least 64 descriptors, for everything else (listening,
-    /// upstreams, the store, logs) and for refusing one more connection with a 503.
+    /// allows, less a reserve for everything else (listening, upstreams, the store, logs, and
+    /// the connections being refused with a 503).
     package static func defaultLimit() -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 - 64 }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return defaultLimit(descriptors: 1024) }
         // Unlimited (RLIM_INFINITY, all bits set) clamps to the largest descriptor count.
-        let descriptors = min(Int(clamping: limit.rlim_cur), Int(Int32.max))
-        return max(1, descriptors - max(64, descriptors / 10))
+        return defaultLimit(descriptors: min(Int(clamping: limit.rlim_cur), Int(Int32.max)))
+    }
+
+    /// The default limit for a process allowed `descriptors` open files: the reserve is 10% of
+    /// them and at least 64, but never more than half, so that a small limit (`ulimit -n 64`)
+    /// still leaves half of it for connections.
+    package static func defaultLimit(descriptors: Int) -> Int {
+        let reserve = min(max(64, descriptors / 10), descriptors / 2)
+        return max(1, descriptors - reserve)
     }
 }

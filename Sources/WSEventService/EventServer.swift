@@ -121,8 +121,7 @@ public final class EventServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                     // Out of file descriptors, accept fails at once, every time: say so once and
                     // back off instead of spinning.
-                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger))
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger) { metrics.acceptErrors.increment() })
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
