@@ -111,7 +111,7 @@ public final class EventServer: Service, Sendable {
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
         let timeouts = configuration.httpTimeouts
-        let connections = ConnectionLimiter(limit: configuration.maxConnections)
+        let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
         let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -122,6 +122,8 @@ public final class EventServer: Service, Sendable {
                     // Out of file descriptors, accept fails at once, every time: say so once and
                     // back off instead of spinning.
                     try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger) { metrics.acceptErrors.increment() })
+                    // Never accept more sockets than the descriptor limit leaves room for.
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(limiter: connections))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -196,6 +198,19 @@ public final class EventServer: Service, Sendable {
             logger: logger,
             tls: tls
         )
+    }
+
+    /// `requested` connections, or fewer if the file-descriptor limit does not leave room for
+    /// them and their refusals (said once, at the start).
+    static func connectionLimit(_ requested: Int, logger: Logger) -> Int {
+        let descriptors = ConnectionLimiter.descriptorLimit()
+        let budget = ConnectionLimiter.connectionBudget(descriptors: descriptors)
+        guard requested + ConnectionLimiter.refusalSlots(for: requested) > budget else { return requested }
+        let limit = ConnectionLimiter.largestLimit(within: budget)
+        logger.warning(
+            "-max-connections \(requested) needs more file descriptors than the limit of \(descriptors) leaves (ulimit -n); using \(limit)"
+        )
+        return limit
     }
 
     /// Reads ``ServiceConfiguration/tls``'s certificate and key again: connections accepted from

@@ -6,44 +6,43 @@ import WSEventCore
 /// Faults that only a whole process shows: its descriptor limit and its memory, measured from
 /// `/proc` while a subscriber connected throughout keeps receiving every event.
 @Suite struct ResourceBoundsProcessTests {
-    @Test func outOfDescriptorsTheServerBacksOffSaysSoOnceAndKeepsItsSubscriber() async throws {
-        // 64 descriptors, a cap above them, and heads that may take their time: idle sockets
-        // take every descriptor and accept fails with EMFILE.
+    /// Out of descriptors the process would die (libdispatch traps when it cannot open `/proc`
+    /// for its thread pool monitor), so the server must never take the last of them: past the
+    /// connections the limit leaves room for, it stops accepting and lets the backlog wait.
+    @Test func idleSocketsPastTheDescriptorLimitWaitInTheBacklogAndTheServerLives() async throws {
+        // 64 descriptors and a cap far above them; heads that may take their time.
         let service = try await ServiceProcess(
             ["-serve-address", "127.0.0.1:0", "-interval", "10ms", "-max-connections", "1000", "-header-timeout", "120s"],
             fileDescriptorLimit: 64
         )
+        let warning = try await service.process.waitForLog("-max-connections 1000 needs more file descriptors")
+        #expect(warning.hasSuffix("than the limit of 64 leaves (ulimit -n); using 29"), "\(warning)")
         let subscriber = try await WebSocketClient.connect(
             to: WebSocketURL(host: "127.0.0.1", port: service.port, path: "/events"),
             subprotocols: [WireMode.v1Subprotocol]
         )
         async let received = TestClient.collect(on: subscriber, timeout: 120)
 
+        // Twice what the descriptors allow, all silent.
         var idle: [RawSocket] = []
-        for _ in 0..<100 { idle.append(try RawSocket(port: service.port)) }
-        try await service.process.waitForLog("cannot accept connections")
-        // The episode lasts a while; then the idle sockets go and accepting works again.
-        try await Task.sleep(for: .seconds(2))
+        for _ in 0..<128 { idle.append(try RawSocket(port: service.port)) }
+        try await Task.sleep(for: .seconds(3))
+        #expect(service.process.isRunning)
         idle.removeAll()
         try await eventually("the server to accept again", timeout: 60) {
             (try? await HTTPExchange.send(port: service.port, "GET", "/livez").status) == 200
         }
-        try await service.process.waitForLog("accepting connections again")
-        #expect(service.process.stderr.components(separatedBy: "cannot accept connections").count - 1 == 1)
-
-        // Each failed accept pauses accepting for at least 100 ms: a handful in the episode, where
-        // retrying at once made tens of thousands a second (and spun a core).
+        #expect(!service.process.stderr.contains("cannot accept connections"), "\(service.process.stderr)")
         let metrics = try await HTTPExchange.send(port: service.port, "GET", "/metrics").body
-        let failures = metrics.split(separator: "\n").first { $0.hasPrefix("wsevent_accept_errors_total ") }
-            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
-        #expect(failures >= 1 && failures < 1000, "\(failures) failed accepts")
+        #expect(metrics.contains("wsevent_accept_errors_total 0"))
+        #expect(!metrics.contains(#"wsevent_refusals_total{reason="limit"} 0"#), "the connections past 29 were refused")
 
         service.process.signal(SIGTERM)
         let events = try await received
         #expect(events.closeCode == .goingAway)
         let ids = events.eventIDs
         #expect(ids.count > 100)
-        #expect(ids == Array(ids.first!...ids.last!), "the subscriber missed events during the episode")
+        #expect(ids == Array(ids.first!...ids.last!), "the subscriber missed events while the server was full")
     }
 
     @Test func pipeliningWithoutReadingHoldsMemoryWithinTheBound() async throws {
