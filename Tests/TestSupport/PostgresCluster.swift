@@ -9,7 +9,6 @@ public final class PostgresCluster: @unchecked Sendable {
     public let url: String
     /// The data directory.
     public let dataDirectory: String
-    private let bin: String
 
     public init() async throws {
         guard TestStore.enabled else { throw TestStore.Missing() }
@@ -23,7 +22,7 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         let fields = process.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         guard fields.count == 3 else { throw TimedOut(what: "scripts/pg-cluster's URL, data dir and bin dir: \(process.stdout)") }
-        (url, dataDirectory, bin) = (fields[0], fields[1], fields[2])
+        (url, dataDirectory) = (fields[0], fields[1])
     }
 
     /// `pg_ctl stop -m fast`: connections are closed, the server is gone until ``start()``.
@@ -33,11 +32,13 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// `pg_ctl start`, on the same port (it is in the cluster's config).
     public func start() async throws {
-        try await pgCtl(["-l", dataDirectory + "/../server.log", "-w", "-t", "60", "start"])
+        try await pgCtl(["-l", (dataDirectory as NSString).deletingLastPathComponent + "/server.log", "-w", "-t", "60", "start"])
     }
 
     private func pgCtl(_ arguments: [String]) async throws {
-        let process = try ManagedProcess("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/pg_ctl", "-D", dataDirectory] + arguments)
+        // Through the script: it closes our descriptors before pg_ctl, so the server holds none.
+        let script = NginxProcess.repositoryRoot.appendingPathComponent("scripts/pg-cluster").path
+        let process = try ManagedProcess("/bin/bash", [script, "ctl", dataDirectory] + arguments)
         guard try await process.waitForExit(timeout: 90) == 0 else {
             throw TimedOut(what: "pg_ctl \(arguments.joined(separator: " ")): \(process.stderr)")
         }
