@@ -72,7 +72,9 @@ struct SubscribeRequest: Sendable {
             return .failure(
                 Refusal(
                     status: .serviceUnavailable,
-                    message: "\(target.path) is a relay that has not reached its upstream yet; retry shortly",
+                    message: context.store == nil
+                        ? "\(target.path) is a relay that has not reached its upstream yet; retry shortly"
+                        : "\(target.path) is kept in a store that has not been reached yet; retry shortly",
                     headers: ["Retry-After": "1"],
                     reason: .notReady
                 )

@@ -145,7 +145,7 @@ public final class EventStore: Sendable {
                 guard parts.count == 3, let streamID = Int64(parts[0]), let head = UInt64(parts[1]), let epoch = Epoch(String(parts[2])) else {
                     continue
                 }
-                registered.withLockedValue { $0.byID[streamID] }?.learned(head: head, epoch: epoch)
+                registered.withLockedValue { $0.byID[streamID] }?.notified(head: head, epoch: epoch)
             }
         }
     }
@@ -225,6 +225,7 @@ protocol FollowedLog: Sendable {
     var path: String { get }
     var epoch: Epoch { get }
     func learned(head: UInt64, epoch: Epoch)
+    func notified(head: UInt64, epoch: Epoch)
 }
 
 extension StreamLog: FollowedLog {}

@@ -36,6 +36,16 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
         var following = false
         var queue: [Pending] = []
         var committing = false
+        /// A batch of ours is in the database now: a notification may name its ids before
+        /// its answer is back, and they need not be read from the table then.
+        var inFlight = false
+        /// Batches sent and batches answered (committed or failed), counted.
+        var batchesSent = 0
+        var batchesAnswered = 0
+        /// The follower waits for the answer of this batch before reading from the table: the
+        /// one in flight when a notification came. Only that one, so a steady stream of our
+        /// own batches never holds back other instances' events.
+        var awaitedBatch = 0
     }
 
     let streamID: Int64
@@ -101,6 +111,15 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
         follow()
     }
 
+    /// A notification said the store has committed up to `head`: perhaps our own batch in
+    /// flight, whose answer is then awaited rather than its events read back.
+    func notified(head: UInt64, epoch: Epoch) {
+        state.withLockedValue { state in
+            if state.inFlight { state.awaitedBatch = state.batchesSent }
+        }
+        learned(head: head, epoch: epoch)
+    }
+
     /// Starts the follower unless it runs or there is nothing to apply.
     private func follow() {
         let start = state.withLockedValue { state -> Bool in
@@ -123,6 +142,13 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
                 guard state.applied < state.known else {
                     state.following = false
                     state.committed = state.committed.filter { $0.key > state.applied }
+                    return nil
+                }
+                // The next ids may be the batch we were committing when the notification came:
+                // wait for its answer (the commit loop then starts the follower again) rather
+                // than read our own events back.
+                if state.batchesAnswered < state.awaitedBatch {
+                    state.following = false
                     return nil
                 }
                 let firstOwn = state.committed.keys.min() ?? UInt64.max
@@ -202,6 +228,10 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
+            state.withLockedValue { state in
+                state.inFlight = true
+                state.batchesSent += 1
+            }
             do {
                 let (lastID, epoch) = try await commit(batch)
                 let firstID = lastID - UInt64(batch.count) + 1
@@ -215,6 +245,8 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
                 }
                 // Kept to apply without reading them back (bounded: past that, they are read).
                 state.withLockedValue { state in
+                    state.inFlight = false
+                    state.batchesAnswered = state.batchesSent
                     guard state.epoch == epoch else { return }
                     for event in events where event.id > state.applied && state.committed.count < 100_000 {
                         state.committed[event.id] = event
@@ -225,6 +257,11 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
                     pending.continuation.resume(returning: (firstID + UInt64(offset), epoch))
                 }
             } catch {
+                state.withLockedValue { state in
+                    state.inFlight = false
+                    state.batchesAnswered = state.batchesSent
+                }
+                follow()
                 let reason = StoreConnection.describe(error)
                 metrics.failedPublishes.increment(by: batch.count)
                 for pending in batch {

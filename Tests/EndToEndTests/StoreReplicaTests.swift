@@ -187,6 +187,32 @@ struct StoreReplicaTests {
         withExtendedLifetime((cluster, replica)) {}
     }
 
+    @Test func pipelinedPublishesAreAnsweredInOrderEachAfterItsCommit() async throws {
+        let database = try await TestStore.freshDatabase()
+        let replica = try await StoreService.start(store: database.urlString)
+        let socket = try RawSocket(port: replica.port)
+        var requests = ""
+        for n in 1...20 {
+            let body = "pipelined \(n)"
+            requests += "POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(StoreService.token)\r\n"
+            requests += "Content-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        }
+        // A request that is not a publish waits for the answers before it.
+        requests += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        try await socket.send(requests)
+        var leftover: [UInt8] = []
+        for n in 1...20 {
+            let (answer, rest) = try await HTTPExchange.receiveKeepingRest(on: socket, after: leftover)
+            leftover = rest
+            #expect(answer.status == 200)
+            let published = try JSONDecoder().decode(StoreService.Published.self, from: Data(answer.body.utf8))
+            #expect(published.id == UInt64(n), "answers in request order")
+        }
+        let health = try await HTTPExchange.receive(on: socket, after: leftover)
+        #expect(health.status == 200)
+        #expect(health.body.contains("\"last_id\":20"))
+    }
+
     @Test func aRelayBelowAReplicatedOriginKeepsWorking() async throws {
         let database = try await TestStore.freshDatabase()
         let origin = try await StoreService.start(store: database.urlString)
