@@ -213,6 +213,27 @@ struct StoreReplicaTests {
         #expect(health.body.contains("\"last_id\":20"))
     }
 
+    @Test func twoProducersOnOneStoreWriteOneStreamWithTheDatabasesIds() async throws {
+        let database = try await TestStore.freshDatabase()
+        var producers: [ServiceProcess] = []
+        for _ in 0..<2 {
+            let producer = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "20ms", "-store", database.urlString])
+            try await eventually("the producer to serve from the store", timeout: 60) {
+                (try? await StoreService.health(producer.port).events?.source) == "store"
+            }
+            producers.append(producer)
+        }
+        let client = try StoreService.client(port: producers[1].port, count: 60, ["--since", "0"])
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        let ids = events.compactMap(\.id)
+        #expect(ids == Array(1...60))
+        // Each message starts with the id the database gave it, whichever producer made it.
+        #expect(events.allSatisfy { $0.payload?.hasPrefix("\($0.id ?? 0): 127.0.0.1:") == true }, "\(events.prefix(3))")
+        let origins = Set(events.compactMap { $0.payload?.split(separator: " ").dropFirst().first })
+        #expect(origins.count == 2, "events of both producers: \(origins)")
+    }
+
     @Test func aRelayBelowAReplicatedOriginKeepsWorking() async throws {
         let database = try await TestStore.freshDatabase()
         let origin = try await StoreService.start(store: database.urlString)
