@@ -162,9 +162,14 @@ import WSEventCore
         return result
     }
 
+    /// Seconds without a byte that make a case a hang.
+    static let silence = 15
+
     /// One case on a fresh connection: what was wrong, or nil; and what happened, for the summary.
     static func check(_ fuzzCase: FuzzCase, port: Int) async throws -> (problem: String?, outcome: String) {
-        let socket = try RawSocket(port: port, receiveTimeout: 5)
+        // Every bound of the server here is 300 ms; 15 s of silence is a hang even on a machine
+        // busy with the rest of the suite (5 s was not, at times).
+        let socket = try RawSocket(port: port, receiveTimeout: Self.silence)
         switch fuzzCase {
         case .http(let pieces, let halfClose):
             for piece in pieces where !piece.isEmpty {
@@ -174,7 +179,7 @@ import WSEventCore
             var bytes: [UInt8] = []
             while true {
                 guard let chunk = await socket.receiveOrTimeout() else {
-                    return ("neither answered nor closed within 5 s (got \(bytes.count) bytes: \(String(decoding: bytes.prefix(200), as: UTF8.self)))", "hang")
+                    return ("neither answered nor closed within \(Self.silence) s (got \(bytes.count) bytes: \(String(decoding: bytes.prefix(200), as: UTF8.self)))", "hang")
                 }
                 if chunk.isEmpty { break }
                 bytes += chunk
@@ -196,7 +201,7 @@ import WSEventCore
             var bytes = rest
             while true {
                 guard let chunk = await socket.receiveOrTimeout() else {
-                    return ("the connection did not end within 5 s of its last byte (\(bytes.count) bytes read)", "hang")
+                    return ("the connection did not end within \(Self.silence) s of its last byte (\(bytes.count) bytes read)", "hang")
                 }
                 if chunk.isEmpty { break }
                 bytes += chunk
