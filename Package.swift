@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The data path, bottom up; each layer sees only the ones above it here.
@@ -129,15 +130,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load generator's machinery: subscribers, publishers, accounting and /proc readings
+        // against any server by URL (ours or another). Knows nothing of our server's internals.
+        .target(
+            name: "WSEventLoad",
+            dependencies: [
+                "WSEventWebSocket",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "wsevent-bench",
             dependencies: [
-                "WSEventCore",
+                "WSEventLoad",
+                "WSEventWebSocket",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 nio("NIOCore"),
                 nio("NIOPosix"),
-                nio("NIOConcurrencyHelpers"),
-                .product(name: "Logging", package: "swift-log"),
+                nio("NIOWebSocket"),
             ]
         ),
         .target(
@@ -216,6 +229,15 @@ let package = Package(
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventLoadTests",
+            dependencies: [
+                "WSEventLoad", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(
