@@ -81,50 +81,69 @@ def side_by_side(runs):
     w, n = "wsevent", "nchan"
     sections = []
 
-    fanout = [s for s in order if any(get(by.get((s, x)) or {}, "mode") in ("fan-out",) for x in present)]
+    fanout = [s for s in order if any(get(by.get((s, x)) or {}, "mode") == "fan-out" for x in present)]
     if fanout:
+        # Delivery: how much, at what CPU cost, and whether anything was lost.
         header = ["scenario"]
         for label in present:
-            header += [f"{label} msgs/s", f"{label} msgs/CPU-s"]
+            header += [f"{label} msgs/s"]
         if both:
-            header += ["msgs/s ratio", "msgs/CPU-s ratio"]
+            header += ["ratio"]
         for label in present:
-            header += [f"{label} p50 ms", f"{label} p99 ms"]
+            header += [f"{label} msgs/CPU-s"]
         if both:
-            header += ["p99 ratio (Nchan/wsevent)"]
+            header += ["ratio"]
         for label in present:
-            header += [f"{label} lost", f"{label} gen CPU %"]
+            header += [f"{label} lost"]
         rows = []
         notes = []
         for scenario in fanout:
+            runs = {label: by.get((scenario, label)) or {} for label in present}
             row = [scenario]
-            for label in present:
-                run = by.get((scenario, label)) or {}
-                row += [number(get(run, "delivered", "per_second")), number(get(run, "server", "delivered_per_cpu_second"))]
+            row += [number(get(runs[label], "delivered", "per_second")) for label in present]
             if both:
-                ours, theirs = by.get((scenario, w)) or {}, by.get((scenario, n)) or {}
-                row += [
-                    ratio(get(ours, "delivered", "per_second"), get(theirs, "delivered", "per_second")),
-                    ratio(get(ours, "server", "delivered_per_cpu_second"), get(theirs, "server", "delivered_per_cpu_second")),
-                ]
-            for label in present:
-                run = by.get((scenario, label)) or {}
-                row += [number(get(run, "latency_ms", "p50"), 2), number(get(run, "latency_ms", "p99"), 2)]
+                row += [ratio(get(runs[w], "delivered", "per_second"), get(runs[n], "delivered", "per_second"))]
+            row += [number(get(runs[label], "server", "delivered_per_cpu_second")) for label in present]
             if both:
-                ours, theirs = by.get((scenario, w)) or {}, by.get((scenario, n)) or {}
-                row += [ratio(get(ours, "latency_ms", "p99"), get(theirs, "latency_ms", "p99"), invert=True)]
-            for label in present:
-                run = by.get((scenario, label)) or {}
-                row += [number(get(run, "lost")), number(get(run, "generator", "cpu_percent"), 0)]
-                if closes(run):
-                    notes.append(f"{scenario} {label}: {closes(run)}")
-                if get(run, "error"):
-                    notes.append(f"{scenario} {label}: error: {run['error']}")
+                row += [ratio(get(runs[w], "server", "delivered_per_cpu_second"), get(runs[n], "server", "delivered_per_cpu_second"))]
+            row += [number(get(runs[label], "lost")) for label in present]
             rows.append(row)
-        text = "Fan-out (msgs/s delivered in all; msgs/CPU-s per server CPU-second, children included)\n\n" + table(header, rows)
+            for label in present:
+                if closes(runs[label]):
+                    notes.append(f"{scenario} {label}: {closes(runs[label])}")
+                failed = get(runs[label], "published", "failed") or {}
+                if failed:
+                    notes.append(f"{scenario} {label}: publishes failed " + ", ".join(f"{k}: {v}" for k, v in sorted(failed.items())))
+                if get(runs[label], "error"):
+                    notes.append(f"{scenario} {label}: error: {runs[label]['error']}")
+        text = ("Fan-out: delivery (msgs/s delivered in all; msgs/CPU-s per server CPU-second, children included; "
+                "ratios wsevent/Nchan, above 1 is wsevent ahead)\n\n" + table(header, rows))
         if notes:
             text += "\n\n" + "\n".join(f"- {note}" for note in notes)
         sections.append(text)
+
+        # Latency, and how busy the generator and the server were.
+        header = ["scenario"]
+        for label in present:
+            header += [f"{label} p50 ms", f"{label} p99 ms"]
+        if both:
+            header += ["p99 ratio"]
+        for label in present:
+            header += [f"{label} server CPU %", f"{label} gen CPU %"]
+        rows = []
+        for scenario in fanout:
+            runs = {label: by.get((scenario, label)) or {} for label in present}
+            row = [scenario]
+            for label in present:
+                row += [number(get(runs[label], "latency_ms", "p50"), 2), number(get(runs[label], "latency_ms", "p99"), 2)]
+            if both:
+                row += [ratio(get(runs[w], "latency_ms", "p99"), get(runs[n], "latency_ms", "p99"), invert=True)]
+            for label in present:
+                row += [number(get(runs[label], "server", "cpu_percent")), number(get(runs[label], "generator", "cpu_percent"))]
+            rows.append(row)
+        sections.append(
+            "Fan-out: latency (publish to receipt; p99 ratio Nchan/wsevent, above 1 is wsevent ahead) and CPU "
+            "(% of one core; 200 = both cores)\n\n" + table(header, rows))
 
     idle = [s for s in order if any(get(by.get((s, x)) or {}, "mode") == "idle" for x in present)]
     if idle:
