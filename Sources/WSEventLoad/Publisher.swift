@@ -167,9 +167,11 @@ final class PublishConnection: @unchecked Sendable {
         let timer = loop.scheduleTask(in: timeout) { done.succeed(()) }
         try? await done.futureResult.get()
         timer.cancel()
+        // The tally as it stands, then the connection closed: the run is over for it.
         return (try? await loop.submit {
             var tally = self.tally
             if self.inFlight { tally.failed["no answer", default: 0] += 1 }
+            self.context?.close(promise: nil)
             return tally
         }.get()) ?? Publisher.Tally()
     }
