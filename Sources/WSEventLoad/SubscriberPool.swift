@@ -4,14 +4,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// How subscribers subscribe.
-public enum Transport: String, Sendable, Codable, CaseIterable {
-    /// WebSocket, plain mode: each event one message.
-    case webSocket = "ws"
-    /// Server-Sent Events (EventSource).
-    case sse
-}
-
 /// Opens subscribers to one URL, spread evenly over the event loops, with a bounded number of
 /// handshakes in flight (a server is measured serving subscribers, not fending off a SYN flood),
 /// keeps them, and closes them at the end.
