@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The durable store: pure Swift on NIO, so it shares our event loops (see README).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The load generator's latency percentiles (see README).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -79,11 +82,25 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The durable, replicated log under origin and hub streams: PostgreSQL assigns the ids,
+        // keeps the epoch, the events and the consumer cursors; LISTEN/NOTIFY tells replicas.
+        .target(
+            name: "WSEventStore",
+            dependencies: [
+                "WSEventStreams", "WSEventRoles",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The server: configuration, routing, publish, health, metrics, lifecycle.
         .target(
             name: "WSEventService",
             dependencies: [
-                "WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles",
+                "WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventStore",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
@@ -100,7 +117,7 @@ let package = Package(
         // One import for apps.
         .target(
             name: "WSEventCore",
-            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventService"]
+            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventStore", "WSEventService"]
         ),
         .target(
             name: "WSEventCLI",
@@ -164,6 +181,7 @@ let package = Package(
                 nio("NIOConcurrencyHelpers"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -229,6 +247,16 @@ let package = Package(
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventStoreTests",
+            dependencies: [
+                "WSEventStore", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

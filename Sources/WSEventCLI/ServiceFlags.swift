@@ -98,6 +98,18 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// upstreams instead of the system's roots", "tls-ca"))
     public var tlsCA: String?
 
+    @Option(name: .go("store"), help: .env("PostgreSQL store postgres://USER:PASSWORD@HOST:PORT/DB: the stream is durable and shared by every instance on it (docs/STORE.md)", "store"))
+    public var store: String?
+
+    @Option(name: .go("retention"), help: .env("What the store keeps for resuming: a count of events, an age, or both as COUNT,AGE (default 1000000,168h)", "retention"))
+    public var retention: String?
+
+    @Option(name: .go("consumer-ttl"), help: .env("A named consumer (?consumer=NAME) unseen this long loses its position (default 168h)", "consumer-ttl"))
+    public var consumerTTL: String?
+
+    @Option(name: .go("store-reset"), help: .env("Start the stream at -serve-path over in -store (a new epoch, ids from 1, its events deleted) and exit (a bare -store-reset means true)", "store-reset"))
+    public var storeReset: String?
+
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -110,8 +122,9 @@ public struct ServiceFlags: ParsableArguments {
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
             "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
+            "store", "retention", "consumer-ttl",
         ],
-        boolFlags: ["no-produce", "create-streams", "no-ui"]
+        boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset"]
     )
 
     /// Parses Go-style arguments (without the program name).
@@ -260,6 +273,7 @@ public struct ServiceFlags: ParsableArguments {
             configuration.maxPendingBytes = value
         }
         try applyTLS(to: &configuration, env: env)
+        try applyStore(to: &configuration, env: env)
         return configuration
     }
 
@@ -293,7 +307,7 @@ public struct ServiceFlags: ParsableArguments {
 
     /// A duration from `minimum` to `maximum` (Go syntax, as both are written), or `nil` when
     /// `text` is: every duration flag is range-checked with one line.
-    private static func duration(_ text: String?, flag: String, from minimum: String = "10ms", upTo maximum: String) throws -> Duration? {
+    static func duration(_ text: String?, flag: String, from minimum: String = "10ms", upTo maximum: String) throws -> Duration? {
         guard let text else { return nil }
         guard let value = GoDuration.parse(text), let lower = GoDuration.parse(minimum), let upper = GoDuration.parse(maximum),
             value >= lower, value <= upper
@@ -304,7 +318,7 @@ public struct ServiceFlags: ParsableArguments {
     }
 
     /// A whole number in `range`, or `nil` when `text` is; one line naming the range otherwise.
-    private static func count(_ text: String?, flag: String, of noun: String? = nil, in range: ClosedRange<Int>) throws -> Int? {
+    static func count(_ text: String?, flag: String, of noun: String? = nil, in range: ClosedRange<Int>) throws -> Int? {
         guard let text else { return nil }
         guard let value = Int(text), range.contains(value) else {
             let what = noun.map { "a count of \($0)" } ?? "a count"
@@ -313,7 +327,7 @@ public struct ServiceFlags: ParsableArguments {
         return value
     }
 
-    private static func bool(_ text: String?, flag: String) throws -> Bool? {
+    static func bool(_ text: String?, flag: String) throws -> Bool? {
         guard let text else { return nil }
         guard let value = GoFlagSyntax.parseBool(text) else { throw ValidationError("-\(flag): '\(text)' is not a boolean") }
         return value

@@ -75,7 +75,7 @@ public struct UpstreamConsumer: Sendable {
                 if mode == .mirror, let id {
                     stream.mirror(Event(id: id, kind: kind, payload: payload))
                 } else {
-                    _ = try? stream.publish(kind: kind, payload: payload)
+                    _ = try? await stream.append(kind: kind, payload: .bytes(payload))
                 }
                 links?.countEvent()
             case .gap(let first, let last):

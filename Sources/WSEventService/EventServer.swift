@@ -7,6 +7,7 @@ import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import WSEventRoles
+import WSEventStore
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -32,6 +33,8 @@ public final class EventServer: Service, Sendable {
     public let stream: WireEventStream
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
+    /// The durable store under ``stream``, with ``ServiceConfiguration/store``.
+    public let store: EventStore?
     private let lifecycle: ServerLifecycle
     /// What `/metrics` shows.
     package let metrics: ServiceMetrics
@@ -48,6 +51,7 @@ public final class EventServer: Service, Sendable {
         registry: StreamRegistry<EncodedEvent>,
         stream: WireEventStream,
         upstreams: UpstreamLinks,
+        store: EventStore?,
         lifecycle: ServerLifecycle,
         metrics: ServiceMetrics,
         serverChannel: Channel,
@@ -61,6 +65,7 @@ public final class EventServer: Service, Sendable {
         self.registry = registry
         self.stream = stream
         self.upstreams = upstreams
+        self.store = store
         self.lifecycle = lifecycle
         self.metrics = metrics
         self.serverChannel = serverChannel
@@ -94,24 +99,30 @@ public final class EventServer: Service, Sendable {
             path: configuration.servePath,
             bufferSize: configuration.bufferSize,
             bufferBytes: configuration.bufferBytes,
-            source: configuration.isRelay ? .awaitingUpstream : .origin
+            // A durable stream waits for its store as a relay waits for its upstream.
+            source: configuration.isRelay || configuration.store != nil ? .awaitingUpstream : .origin
         )
         let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
         let metrics = ServiceMetrics()
         let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
         let lifecycle = ServerLifecycle()
+        let store = configuration.store.map { storeConfiguration in
+            EventStore(configuration: storeConfiguration, eventLoopGroup: group, metricsFactory: metrics.factory, logger: logger)
+        }
+        store?.serve(stream)
         let context = ServiceContext(
             registry: registry,
             configuration: configuration,
             upstreams: upstreams,
             lifecycle: lifecycle,
-            metrics: metrics
+            metrics: metrics,
+            store: store
         )
         let quiescing = ServerQuiescingHelper(group: group)
         let webSocket = configuration.webSocket
         let pending = configuration.maxPendingBytes
         let timeouts = configuration.httpTimeouts
-        let connections = ConnectionLimiter(limit: configuration.maxConnections)
+        let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
         let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -121,8 +132,9 @@ public final class EventServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                     // Out of file descriptors, accept fails at once, every time: say so once and
                     // back off instead of spinning.
-                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger))
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger) { metrics.acceptErrors.increment() })
+                    // Never accept more sockets than the descriptor limit leaves room for.
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(limiter: connections))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -143,35 +155,46 @@ public final class EventServer: Service, Sendable {
                         return
                     }
                     channel.closeFuture.whenComplete { _ in connections.release() }
+                    // A named consumer's claim, from the upgrade decision to the handler.
+                    let claims = ConsumerClaimBox()
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: webSocket,
                         timeouts: timeouts,
-                        httpHandler: ServiceHTTPHandler(context: context, logger: logger),
+                        httpHandler: ServiceHTTPHandler(context: context, logger: logger, claims: claims),
                         shouldUpgrade: { channel, head in
-                            guard case .success = SubscribeRequest.check(head, context: context) else {
+                            guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
                                 return channel.eventLoop.makeSucceededFuture(nil)
                             }
                             var headers = HTTPHeaders()
                             if WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers)) == .v1 {
                                 headers.add(name: "Sec-WebSocket-Protocol", value: WireMode.v1Subprotocol)
                             }
-                            return channel.eventLoop.makeSucceededFuture(headers)
+                            guard request.consumer != nil else { return channel.eventLoop.makeSucceededFuture(headers) }
+                            let accepted = headers
+                            // Claimed before the 101, so a name in use is refused with 409.
+                            return request.claimConsumer(context: context, on: channel.eventLoop).map { result in
+                                switch result {
+                                case .success(let lease?):
+                                    claims.put(.success(lease))
+                                    channel.closeFuture.whenComplete { _ in lease.release() }
+                                    return accepted
+                                case .success(nil):
+                                    return accepted
+                                case .failure(let refusal):
+                                    claims.put(.failure(refusal))
+                                    return nil
+                                }
+                            }
                         },
                         upgraded: { channel, head in
                             guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
                                 throw ChannelError.inappropriateOperationForState
                             }
                             let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
+                            let lease = try? claims.take()?.get()
                             try channel.pipeline.syncOperations.addHandler(
-                                StreamSubscriberHandler(
-                                    stream: request.stream,
-                                    format: .webSocket(mode),
-                                    resume: request.resume,
-                                    maxPendingBytes: pending,
-                                    logger: logger,
-                                    metrics: metrics.subscribers(.webSocket(mode))
-                                )
+                                SubscriberSetup.handler(for: request, format: .webSocket(mode), lease: lease, context: context, logger: logger)
                             )
                         }
                     )
@@ -188,6 +211,7 @@ public final class EventServer: Service, Sendable {
             registry: registry,
             stream: stream,
             upstreams: upstreams,
+            store: store,
             lifecycle: lifecycle,
             metrics: metrics,
             serverChannel: channel,
@@ -197,6 +221,19 @@ public final class EventServer: Service, Sendable {
             logger: logger,
             tls: tls
         )
+    }
+
+    /// `requested` connections, or fewer if the file-descriptor limit does not leave room for
+    /// them and their refusals (said once, at the start).
+    static func connectionLimit(_ requested: Int, logger: Logger) -> Int {
+        let descriptors = ConnectionLimiter.descriptorLimit()
+        let budget = ConnectionLimiter.connectionBudget(descriptors: descriptors)
+        guard requested + ConnectionLimiter.refusalSlots(for: requested) > budget else { return requested }
+        let limit = ConnectionLimiter.largestLimit(within: budget)
+        logger.warning(
+            "-max-connections \(requested) needs more file descriptors than the limit of \(descriptors) leaves (ulimit -n); using \(limit)"
+        )
+        return limit
     }
 
     /// Reads ``ServiceConfiguration/tls``'s certificate and key again: connections accepted from
@@ -218,6 +255,22 @@ public final class EventServer: Service, Sendable {
         for upstream in configuration.upstreams {
             logger.info("consuming \(upstream) into \(stream.path)")
         }
+        if let store {
+            logger.info("keeping \(stream.path) in the store \(store.configuration.url) (retention \(store.configuration.retention))")
+        }
+        // The store outlives the roles and the drain: publishes still under way commit.
+        await withDiscardingTaskGroup { storeGroup in
+            if let store {
+                storeGroup.addTask { await store.run() }
+            }
+            await runRoles()
+            await shutdown()
+            storeGroup.cancelAll()
+        }
+    }
+
+    /// The producer, the upstream consumers and the idle sweeper, until a graceful shutdown.
+    private func runRoles() async {
         await withDiscardingTaskGroup { group in
             if configuration.role.produces {
                 var producer = Producer(
@@ -251,7 +304,6 @@ public final class EventServer: Service, Sendable {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        await shutdown()
     }
 
     /// Stops accepting, sends 1001 to every subscriber and waits for the connections to close,

@@ -1,5 +1,6 @@
 import Foundation
 import WSEventRoles
+import WSEventStore
 import WSEventStreams
 import WSEventTransports
 
@@ -30,13 +31,31 @@ struct HealthReport: Encodable {
         var reconnects: Int
     }
 
-    /// `ok`, or `unavailable` with a ``reason``.
+    struct Store: Encodable {
+        var url: String
+        /// `connected`, `connecting` (never reached yet) or `reconnecting`.
+        var state: String
+        var schemaVersion: Int
+        var lastError: String?
+        var reconnects: Int
+
+        enum CodingKeys: String, CodingKey {
+            case url, state, reconnects
+            case schemaVersion = "schema_version"
+            case lastError = "last_error"
+        }
+    }
+
+    /// `ok`; `degraded` while the store is lost (subscribers are served what was committed,
+    /// publishes get 503); or `unavailable` with a ``reason``.
     var status: String
     /// Why the instance cannot serve; absent when it can.
     var reason: String?
     var role: String
     var streams: [Stream]
     var upstreams: [Upstream]
+    /// The store's state, with `-store`.
+    var store: Store?
 
     init(context: ServiceContext) {
         let statuses = context.registry.all.map(\.status)
@@ -45,14 +64,18 @@ struct HealthReport: Encodable {
         }
         upstreams = context.upstreams.all.map { Upstream(url: "\($0.url)", state: $0.state.rawValue, reconnects: $0.reconnects) }
         role = context.configuration.role.name
+        let storeStatus = context.store?.status
+        store = storeStatus.map {
+            Store(url: $0.url, state: $0.state, schemaVersion: $0.schemaVersion, lastError: $0.lastError, reconnects: $0.reconnects)
+        }
         if context.lifecycle.isDraining {
             reason = "shutting down: draining subscribers"
         } else if let waiting = statuses.first(where: { $0.source == .awaitingUpstream }) {
-            reason = "\(waiting.path) has not reached its upstream yet"
+            reason = "\(waiting.path) has not reached its \(context.store == nil ? "upstream" : "store") yet"
         } else {
             reason = nil
         }
-        status = reason == nil ? "ok" : "unavailable"
+        status = reason != nil ? "unavailable" : storeStatus.map { $0.isConnected ? "ok" : "degraded" } ?? "ok"
     }
 
     /// Whether the instance can serve.

@@ -6,7 +6,7 @@ import WSEventTransports
 import WSEventWebSocket
 
 /// A checked `POST /<path>`: where the body goes and as what kind of event, or the refusal.
-struct PublishRequest {
+struct PublishRequest: Sendable {
     var stream: WireEventStream
     var kind: EventKind
     /// To reopen the stream if it was removed as idle while the body was read.
@@ -52,7 +52,17 @@ struct PublishRequest {
         } else {
             return .failure(Refusal(status: .notFound, message: "no stream at \(target.path) (-create-streams lets a publish create one)"))
         }
-        guard stream.source == .origin else {
+        if stream.source == .awaitingUpstream, context.store != nil {
+            return .failure(
+                Refusal(
+                    status: .serviceUnavailable,
+                    message: "\(target.path) has not reached its store yet; retry shortly",
+                    headers: ["Retry-After": "1"],
+                    reason: .store
+                )
+            )
+        }
+        guard stream.source == .origin || stream.source == .store else {
             let origin = configuration.upstreams.first.map { " from \($0)" } ?? ""
             return .failure(
                 Refusal(status: .conflict, message: "\(target.path) relays its events\(origin): publish at the origin, whose ids these are")
@@ -87,11 +97,32 @@ struct PublishRequest {
         Refusal(status: .payloadTooLarge, message: "the body is over -max-message-size (\(limit) bytes)")
     }
 
+    /// A text body must be UTF-8.
+    private func validate(_ body: ByteBuffer) -> Refusal? {
+        guard kind == .text, !body.isValidUTF8 else { return nil }
+        return Refusal(status: .badRequest, message: "the body is not valid UTF-8, but its Content-Type is text/*")
+    }
+
+    /// The answer to a publish that took: its id and epoch.
+    static func answer(id: UInt64, epoch: Epoch) -> String {
+        "{\"id\":\(id),\"epoch\":\"\(epoch)\"}\n"
+    }
+
+    /// Publishes the complete body to a durable stream's store; answers once it is committed.
+    /// While the store cannot be reached: 503 with Retry-After, and nothing acknowledged.
+    func publish(_ body: ByteBuffer, to log: any DurableLog) async -> Result<String, Refusal> {
+        if let refusal = validate(body) { return .failure(refusal) }
+        do {
+            let (id, epoch) = try await log.append(kind: kind, payload: .bytes(body))
+            return .success(Self.answer(id: id, epoch: epoch))
+        } catch {
+            return .failure(.storeUnavailable(error, doing: "the event was not acknowledged"))
+        }
+    }
+
     /// Publishes the complete body; the JSON answer or the refusal.
     func publish(_ body: ByteBuffer) -> Result<String, Refusal> {
-        if kind == .text, !body.isValidUTF8 {
-            return .failure(Refusal(status: .badRequest, message: "the body is not valid UTF-8, but its Content-Type is text/*"))
-        }
+        if let refusal = validate(body) { return .failure(refusal) }
         var target = stream
         // Twice at most: a stream opened on demand may have been removed as idle while the
         // body was on its way (it had no subscriber, or it would not have been); the event
@@ -99,7 +130,7 @@ struct PublishRequest {
         for _ in 0..<2 {
             do {
                 let (id, epoch) = try target.publish(kind: kind, payload: body)
-                return .success("{\"id\":\(id),\"epoch\":\"\(epoch)\"}\n")
+                return .success(Self.answer(id: id, epoch: epoch))
             } catch StreamPublishError.closed {
                 return .failure(
                     Refusal(status: .serviceUnavailable, message: "the server is shutting down; publish again elsewhere", headers: ["Retry-After": "1"])

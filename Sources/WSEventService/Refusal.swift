@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// A refused request: the status, one line saying why, and any headers the status needs.
-struct Refusal: Error {
+struct Refusal: Error, Sendable {
     /// The refusals `/metrics` counts, by the `reason` label.
     enum Reason: String, CaseIterable {
         /// A limit was reached (`-max-streams`, `-max-connections`).
@@ -12,6 +12,8 @@ struct Refusal: Error {
         case token
         /// A relay's stream that has not reached its upstream.
         case notReady = "not_ready"
+        /// The store cannot be reached: nothing was committed.
+        case store
     }
 
     var status: HTTPResponseStatus
@@ -22,6 +24,16 @@ struct Refusal: Error {
 
     static func unauthorized(_ message: String) -> Refusal {
         Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"], reason: .token)
+    }
+
+    /// The store could not commit or read: retry shortly.
+    static func storeUnavailable(_ error: any Error, doing what: String) -> Refusal {
+        Refusal(
+            status: .serviceUnavailable,
+            message: "\(what): \(error); retry shortly",
+            headers: ["Retry-After": "1"],
+            reason: .store
+        )
     }
 
     /// A query that did not decode: refused rather than read as if the parameter were absent.

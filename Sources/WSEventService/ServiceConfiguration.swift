@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import WSEventRoles
+import WSEventStore
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -79,6 +80,10 @@ public struct ServiceConfiguration: Sendable {
     public var tls: ServerTLS?
     /// How `wss://` upstreams are verified: the system's roots, or a private CA's.
     public var upstreamTLS: ClientTLS = ClientTLS()
+    /// The PostgreSQL store that makes the stream at ``servePath`` durable and shared by every
+    /// instance on the same database (an origin's: producer, hub, fan-in); `nil`: in memory.
+    /// docs/STORE.md.
+    public var store: StoreConfiguration?
 
     public init() {}
 

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import WSEventRoles
+import WSEventStore
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -20,17 +21,22 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case ignoringBody
         /// The connection became an SSE subscription; nothing more is read.
         case streaming
+        /// A durable publish waits for its commit; requests pipelined behind it wait too.
+        case committing([NIOAny])
     }
 
     private let context: ServiceContext
     private let logger: Logger
+    /// A WebSocket consumer's claim, made while the upgrade was decided.
+    private let claims: ConsumerClaimBox
     private var state = State.idle
     /// Whether this connection's publish is counted in ``ServerLifecycle/publishesInFlight``.
     private var publishInFlight = false
 
-    init(context: ServiceContext, logger: Logger) {
+    init(context: ServiceContext, logger: Logger, claims: ConsumerClaimBox = ConsumerClaimBox()) {
         self.context = context
         self.logger = logger
+        self.claims = claims
     }
 
     /// A connection that goes away mid-body abandons its publish.
@@ -54,6 +60,9 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch (unwrapInboundIn(data), state) {
         case (_, .streaming):
             break
+        case (_, .committing(var waiting)):
+            waiting.append(data)
+            state = .committing(waiting)
         case (.head(let head), _):
             state = .idle
             route(head, channelContext: channelContext)
@@ -66,6 +75,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             body.writeBuffer(&chunk)
             state = .publishing(request, head, body)
+        case (.end, .publishing(let request, let head, let body)) where request.stream.durableLog != nil:
+            commit(request, head: head, body: body, channelContext: channelContext)
         case (.end, .publishing(let request, let head, let body)):
             state = .idle
             defer { endPublish() }
@@ -79,6 +90,29 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case (.body, _), (.end, _):
             break
+        }
+    }
+
+    /// Publishes to a durable stream's store and answers once it committed (or could not).
+    /// Reading pauses meanwhile: a request pipelined behind it is served after its answer.
+    private func commit(_ request: PublishRequest, head: HTTPRequestHead, body: ByteBuffer, channelContext: ChannelHandlerContext) {
+        guard let log = request.stream.durableLog else { return }
+        state = .committing([])
+        let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
+        channelContext.eventLoop.makeFutureWithTask { await request.publish(body, to: log) }.whenSuccess { result in
+            let (handler, channelContext) = loopBound.value
+            handler.endPublish()
+            switch result {
+            case .success(let json):
+                handler.context.metrics.publishedByPost.increment()
+                handler.context.metrics.countPublish(.ok)
+                handler.respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
+            case .failure(let refusal):
+                handler.refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
+            }
+            guard case .committing(let waiting) = handler.state else { return }
+            handler.state = .idle
+            for data in waiting { handler.channelRead(context: channelContext, data: data) }
         }
     }
 
@@ -155,6 +189,10 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func subscribeOrExplain(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
         let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        if isUpgrade, case .failure(let refusal) = claims.take() {
+            // The upgrade was refused for its consumer name (409) or the store (503).
+            return refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
+        }
         switch SubscribeRequest.check(head, context: context) {
         case .failure(let refusal):
             refuse(refusal, head: head, keepAlive: !isUpgrade, channelContext: channelContext)
@@ -173,6 +211,28 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func startSSE(_ request: SubscribeRequest, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
         state = .streaming
+        guard request.consumer != nil else { return startSSE(request, lease: nil, head: head, channelContext: channelContext) }
+        // A named consumer: claim the name before answering, so a second one hears 409.
+        let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
+        request.claimConsumer(context: context, on: channelContext.eventLoop).whenSuccess { result in
+            let (handler, channelContext) = loopBound.value
+            switch result {
+            case .success(let lease):
+                guard channelContext.channel.isActive else {
+                    lease?.release()
+                    return
+                }
+                handler.startSSE(request, lease: lease, head: head, channelContext: channelContext)
+            case .failure(let refusal):
+                handler.refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
+            }
+        }
+    }
+
+    private func startSSE(_ request: SubscribeRequest, lease: ConsumerLease?, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        if let lease {
+            channelContext.channel.closeFuture.whenComplete { _ in lease.release() }
+        }
         var headers = request.headers
         headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
         headers.add(name: "Cache-Control", value: "no-cache")
@@ -180,14 +240,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
         let configuration = context.configuration
         let format = SubscriberFormat.sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat))
-        let subscriber = StreamSubscriberHandler(
-            stream: request.stream,
-            format: format,
-            resume: request.resume,
-            maxPendingBytes: configuration.maxPendingBytes,
-            logger: logger,
-            metrics: context.metrics.subscribers(format)
-        )
+        let subscriber = SubscriberSetup.handler(for: request, format: format, lease: lease, context: context, logger: logger)
         do {
             try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
         } catch {

@@ -1,4 +1,5 @@
 import Metrics
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import Prometheus
 import WSEventRoles
@@ -25,6 +26,11 @@ package final class ServiceMetrics: Sendable {
     let publishedByPost: Metrics.Counter
     /// Events added by the producer.
     let publishedByProducer: Metrics.Counter
+    /// `accept` failures for want of descriptors or memory (each retry of a backoff counts).
+    let acceptErrors: Metrics.Counter
+    /// One counter per publish status seen, made once: making a labelled counter looks it up
+    /// in the registry under a lock, too much for every publish.
+    private let publishes = NIOLockedValueBox<[UInt: Metrics.Counter]>([:])
     private let bufferedEvents: Metrics.Gauge
     private let bufferedBytes: Metrics.Gauge
 
@@ -43,6 +49,7 @@ package final class ServiceMetrics: Sendable {
         )
         publishedByPost = Metrics.Counter(label: "wsevent_events_published_total", dimensions: [("source", "publish")], factory: factory)
         publishedByProducer = Metrics.Counter(label: "wsevent_events_published_total", dimensions: [("source", "producer")], factory: factory)
+        acceptErrors = Metrics.Counter(label: "wsevent_accept_errors_total", factory: factory)
         bufferedEvents = Metrics.Gauge(label: "wsevent_replay_buffer_events", factory: factory)
         bufferedBytes = Metrics.Gauge(label: "wsevent_replay_buffer_bytes", factory: factory)
     }
@@ -68,7 +75,14 @@ package final class ServiceMetrics: Sendable {
 
     /// Counts a publish's answer by its status code.
     func countPublish(_ status: HTTPResponseStatus) {
-        Metrics.Counter(label: "wsevent_publishes_total", dimensions: [("status", "\(status.code)")], factory: factory).increment()
+        let code = status.code
+        let counter = publishes.withLockedValue { counters in
+            if let counter = counters[code] { return counter }
+            let counter = Metrics.Counter(label: "wsevent_publishes_total", dimensions: [("status", "\(code)")], factory: factory)
+            counters[code] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// The Prometheus text exposition, with the replay buffer gauges read from `streams` now.

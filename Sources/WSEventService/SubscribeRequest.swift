@@ -1,16 +1,19 @@
 import NIOHTTP1
 import WSEventRoles
+import WSEventStore
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
 
 /// A checked request to subscribe to a stream, or the refusal. The WebSocket upgrader and the
 /// HTTP handler (SSE, and the answer to a refused upgrade) decide with this one function.
-struct SubscribeRequest {
+struct SubscribeRequest: Sendable {
     var stream: WireEventStream
     var resume: ResumePoint?
     /// CORS headers for the response.
     var headers: HTTPHeaders
+    /// `?consumer=NAME`: a named consumer whose position the store keeps.
+    var consumer: String? = nil
 
     /// Whether the client asks for Server-Sent Events.
     static func wantsSSE(_ head: HTTPRequestHead) -> Bool {
@@ -69,7 +72,9 @@ struct SubscribeRequest {
             return .failure(
                 Refusal(
                     status: .serviceUnavailable,
-                    message: "\(target.path) is a relay that has not reached its upstream yet; retry shortly",
+                    message: context.store == nil
+                        ? "\(target.path) is a relay that has not reached its upstream yet; retry shortly"
+                        : "\(target.path) is kept in a store that has not been reached yet; retry shortly",
                     headers: ["Retry-After": "1"],
                     reason: .notReady
                 )
@@ -80,13 +85,34 @@ struct SubscribeRequest {
         case .success(let point): resume = point
         case .failure(let refusal): return .failure(refusal)
         }
+        let consumer = target.query["consumer"]
+        if let consumer {
+            if let refusal = checkConsumer(consumer, stream: existing, path: target.path, context: context) { return .failure(refusal) }
+        }
         if let existing {
-            return .success(SubscribeRequest(stream: existing, resume: resume, headers: corsHeaders))
+            return .success(SubscribeRequest(stream: existing, resume: resume, headers: corsHeaders, consumer: consumer))
         }
         // Last, so that only a request that will subscribe opens a stream (and counts against
         // -max-streams): a plain GET is told how to subscribe, and opens nothing.
         guard opensSubscription(head) else { return .failure(upgradeRequired(target.path)) }
         return context.openStream(at: target.path).map { SubscribeRequest(stream: $0, resume: resume, headers: corsHeaders) }
+    }
+
+    /// A `?consumer=NAME` needs a store, a valid name and a durable stream.
+    private static func checkConsumer(_ name: String, stream: WireEventStream?, path: String, context: ServiceContext) -> Refusal? {
+        guard context.store != nil else {
+            return Refusal(
+                status: .badRequest,
+                message: "?consumer= needs a store to keep positions in: start the server with -store postgres://USER:PASSWORD@HOST:PORT/DB (or WSEVENT_STORE)"
+            )
+        }
+        guard ConsumerCursors.isValidName(name) else {
+            return Refusal(status: .badRequest, message: "consumer '\(name)' is not a valid name: 1 to 128 characters of A-Z a-z 0-9 . _ : -")
+        }
+        guard let stream, stream.source == .store || stream.source == .awaitingUpstream else {
+            return Refusal(status: .badRequest, message: "\(path) is not kept in the store, so it has no consumer positions: subscribe to -serve-path")
+        }
+        return nil
     }
 
     /// `Last-Event-ID` or `last_event_id` (SSE), else `since` and `epoch`.

@@ -35,6 +35,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
         var removed = false
         /// Closed for shutdown: subscribers were told, so no event may follow.
         var closed = false
+        /// The durable log behind a `.store` stream.
+        var log: (any DurableLog)?
     }
 
     /// The URL path, with its leading `/`.
@@ -74,8 +76,13 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// Where the stream's ids come from now.
     public var source: Source { state.withLockedValue { $0.source } }
 
-    /// Whether subscribers can join: false only for a relay that has not reached its upstream.
+    /// Whether subscribers can join: false only for a relay that has not reached its upstream
+    /// (or a durable stream that has not reached its store).
     public var isReady: Bool { state.withLockedValue { $0.source != .awaitingUpstream } }
+
+    /// The durable log the stream's ids come from, once ``followStore(epoch:lastID:)`` made it
+    /// a `.store` stream; publishes go there.
+    public var durableLog: (any DurableLog)? { state.withLockedValue { $0.source == .store ? $0.log : nil } }
 
     // MARK: Publishing
 
@@ -98,6 +105,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             let (id, epoch) = try state.withLockedValue { state in
                 guard !state.closed else { throw PublishError.closed }
                 guard !state.removed else { throw PublishError.removed }
+                guard state.source != .store else { throw PublishError.durable }
                 guard state.source == .origin else { throw PublishError.notOrigin }
                 return (state.lastID + 1, state.epoch)
             }
@@ -120,7 +128,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// last one are duplicates (a resume overlapping what we had) and are dropped.
     package func mirror(_ event: Event) {
         state.withLockedValue { state in
-            guard state.source == .mirror, !state.closed, event.id > state.lastID else { return }
+            guard state.source == .mirror || state.source == .store, !state.closed, event.id > state.lastID else { return }
             state.upstreamLastID = max(state.upstreamLastID, event.id)
             append(event, to: &state)
         }
@@ -146,6 +154,40 @@ public final class EventStream<Element: StreamElement>: Sendable {
             if hadSubscribers {
                 for shard in state.shards { shard.enqueue(.restart(epoch)) }
             }
+        }
+    }
+
+    /// The stream's ids and epoch are `log`'s from now on: its events come through
+    /// ``mirror(_:)`` in id order, its publishes go to `log`. Called when the store opens the
+    /// stream (`lastID`: the log's newest id; older ones are the log's to replay), and again
+    /// when the log's epoch changes (an operator reset the stream): subscribers are then told,
+    /// as a relay's are when its origin restarts.
+    package func followStore(_ log: any DurableLog, epoch: Epoch, lastID: UInt64) {
+        state.withLockedValue { state in
+            state.log = log
+            if state.source == .store, state.epoch == epoch {
+                state.upstreamLastID = max(state.upstreamLastID, lastID)
+                return
+            }
+            let hadSubscribers = state.source != .awaitingUpstream
+            state.source = .store
+            state.epoch = epoch
+            state.lastID = lastID
+            state.upstreamLastID = lastID
+            state.buffer.removeAll()
+            if hadSubscribers {
+                for shard in state.shards { shard.enqueue(.restart(epoch)) }
+            }
+        }
+    }
+
+    /// The durable log has committed events up to `lastID` in `epoch` (not all delivered here
+    /// yet): a subscriber resuming from an id up to it waits for it rather than being told of
+    /// another epoch.
+    package func noteStoreHead(_ lastID: UInt64, epoch: Epoch) {
+        state.withLockedValue { state in
+            guard state.source == .store, state.epoch == epoch else { return }
+            state.upstreamLastID = max(state.upstreamLastID, lastID)
         }
     }
 
@@ -215,7 +257,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 epoch: state.epoch,
                 lastID: state.lastID,
                 buffer: state.buffer,
-                upstreamLastID: state.source == .mirror ? state.upstreamLastID : nil
+                upstreamLastID: state.source == .mirror || state.source == .store ? state.upstreamLastID : nil
             )
             return Subscription(epoch: state.epoch, lastID: state.lastID, plan: plan)
         }

@@ -6,6 +6,9 @@ public enum StreamSource: String, Sendable {
     case awaitingUpstream = "awaiting-upstream"
     /// Ids and epoch are the upstream's.
     case mirror
+    /// Ids and epoch are a durable log's (the PostgreSQL store), shared by every instance on
+    /// it; publishes go to the log (``EventStream/durableLog``), events come back from it.
+    case store
 }
 
 /// A snapshot for health checks and logs.
@@ -18,6 +21,16 @@ public struct StreamStatus: Sendable {
     /// Events held for replay, and their bytes (see ``EventStream/init(path:bufferSize:bufferBytes:source:)``).
     public var bufferedEvents: Int
     public var bufferedBytes: Int
+
+    package init(path: String, epoch: Epoch, lastID: UInt64, source: StreamSource, subscribers: Int, bufferedEvents: Int, bufferedBytes: Int) {
+        self.path = path
+        self.epoch = epoch
+        self.lastID = lastID
+        self.source = source
+        self.subscribers = subscribers
+        self.bufferedEvents = bufferedEvents
+        self.bufferedBytes = bufferedBytes
+    }
 }
 
 /// Why a publish was refused.
@@ -29,4 +42,6 @@ public enum StreamPublishError: Error, Sendable {
     case removed
     /// The stream was closed (the server is shutting down): nothing more is delivered.
     case closed
+    /// The stream's ids come from its durable log: publish through ``EventStream/durableLog``.
+    case durable
 }

@@ -35,6 +35,14 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     private var subscribed = false
     private var needsFlush = false
     private var heartbeat: RepeatedTask?
+    /// Whether to send the format's greeting (`hello`, `retry`); not when a
+    /// ``HistoryReplayHandler`` sent it before the events it replayed.
+    private let greets: Bool
+    /// Told the last id written once a batch's bytes have gone to the socket (a named
+    /// consumer's position); `nil`: nobody asks, and writes carry no promise.
+    private let written: (@Sendable (UInt64) -> Void)?
+    /// The last write of the batch being written, while `written` is set.
+    private var lastWrite: EventLoopFuture<Void>?
 
     package init(
         stream: WireEventStream,
@@ -42,8 +50,12 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         resume: ResumePoint?,
         maxPendingBytes: Int,
         logger: Logger,
-        metrics: SubscriberMetrics = .disabled
+        metrics: SubscriberMetrics = .disabled,
+        greets: Bool = true,
+        written: (@Sendable (UInt64) -> Void)? = nil
     ) {
+        self.greets = greets
+        self.written = written
         self.metrics = metrics
         self.stream = stream
         self.format = format
@@ -63,7 +75,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         position = subscription.plan.position
         epoch = subscription.epoch
         let allocator = context.channel.allocator
-        if let greeting = format.greeting(epoch: subscription.epoch, lastID: subscription.lastID, allocator: allocator) {
+        if greets, let greeting = format.greeting(epoch: subscription.epoch, lastID: subscription.lastID, allocator: allocator) {
             context.write(greeting, promise: nil)
         }
         var lastWrite: EventLoopFuture<Void>?
@@ -86,6 +98,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         context.flush()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         lastWrite?.whenSuccess { loopBound.value.replayAllowance = 0 }
+        if let written, let lastWrite, let lastReplayed = subscription.plan.items.last(where: { if case .event = $0 { true } else { false } }),
+            case .event(let id, _) = lastReplayed
+        {
+            lastWrite.whenSuccess { written(id) }
+        }
         if case .sse(_, let interval) = format {
             heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
                 loopBound.value.sendHeartbeat()
@@ -120,7 +137,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
             context.write(gap, promise: nil)
             metrics.gapNotices.increment()
         }
-        context.write(format.message(for: event), promise: nil)
+        if written != nil {
+            lastWrite = context.write(format.message(for: event))
+        } else {
+            context.write(format.message(for: event), promise: nil)
+        }
         unsentCounts.events += 1
         unsentCounts.bytes += format.bytes(of: event).readableBytes
         position = event.id
@@ -135,6 +156,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
+        if let written, let lastWrite {
+            let id = position
+            lastWrite.whenSuccess { written(id) }
+            self.lastWrite = nil
+        }
     }
 
     /// Adds the events and bytes written since the last call to the counters: once per batch.

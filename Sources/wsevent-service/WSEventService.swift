@@ -19,10 +19,12 @@ enum WSEventService {
     static func main() async {
         let configuration: ServiceConfiguration
         let level: Logger.Level
+        let resetsStore: Bool
         do {
             let flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
             configuration = try flags.configuration(environment: ProcessInfoEnvironment.current)
             level = try flags.logLevel(environment: ProcessInfoEnvironment.current)
+            resetsStore = try flags.resetsStore(environment: ProcessInfoEnvironment.current)
         } catch {
             if ServiceFlags.exitCode(for: error) == .success {
                 print(ServiceFlags.helpMessage(columns: 100).replacingUsage())
@@ -37,6 +39,7 @@ enum WSEventService {
             return handler
         }
         let logger = Logger(label: "wsevent")
+        if resetsStore { await resetStore(configuration, logger: logger) }
         let server: EventServer
         do {
             server = try await EventServer.bind(configuration: configuration, logger: logger)
@@ -64,6 +67,18 @@ enum WSEventService {
             try await group.run()
         } catch {
             fail("\(error)", code: 1)
+        }
+    }
+
+    /// `-store-reset`: a new epoch for the stream at -serve-path, then exit.
+    static func resetStore(_ configuration: ServiceConfiguration, logger: Logger) async -> Never {
+        guard let store = configuration.store else { fail("-store-reset needs -store (see -help)", code: 2) }
+        do {
+            let epoch = try await EventStore.resetStream(path: configuration.servePath, url: store.url, logger: logger)
+            print("reset \(configuration.servePath) in \(store.url): new epoch \(epoch), ids start at 1")
+            exit(0)
+        } catch {
+            fail("cannot reset \(configuration.servePath) in \(store.url): \(error)", code: 1)
         }
     }
 

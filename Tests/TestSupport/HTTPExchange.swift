@@ -30,6 +30,12 @@ public struct HTTPExchange: Sendable {
     /// that stays open, e.g. one answer among several on a kept-alive connection. `leftover`
     /// are bytes already read past the previous response.
     public static func receive(on socket: RawSocket, after leftover: [UInt8] = []) async throws -> HTTPExchange {
+        try await receiveKeepingRest(on: socket, after: leftover).answer
+    }
+
+    /// As ``receive(on:after:)``, and the bytes read past this response (the start of the
+    /// next one, when responses to pipelined requests arrive together).
+    public static func receiveKeepingRest(on socket: RawSocket, after leftover: [UInt8] = []) async throws -> (answer: HTTPExchange, rest: [UInt8]) {
         let (head, rest) = try await socket.receiveHTTPHead(after: leftover)
         var answer = parse(head: head, body: [])
         let length = answer.header("Content-Length").flatMap { Int($0) } ?? 0
@@ -40,7 +46,7 @@ public struct HTTPExchange: Sendable {
             body += chunk
         }
         answer.body = String(decoding: body.prefix(length), as: UTF8.self)
-        return answer
+        return (answer, Array(body.dropFirst(length)))
     }
 
     static func parse(head: String, body: [UInt8]) -> HTTPExchange {

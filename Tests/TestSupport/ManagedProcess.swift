@@ -27,15 +27,27 @@ public final class ManagedProcess: @unchecked Sendable {
     private let stderrURL: URL
     public let name: String
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter fileDescriptorLimit: runs the child under `ulimit -n` of this (through
+    ///   `/bin/sh`, which `exec`s it: the PID is the child's own).
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        fileDescriptorLimit: Int? = nil
+    ) throws {
         name = "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " "))"
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("wsevent-test-\(UUID().uuidString)")
         stdoutURL = base.appendingPathExtension("out")
         stderrURL = base.appendingPathExtension("err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let limit = fileDescriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(limit) && exec \"$0\" \"$@\"", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WSEVENT_") }
         for key in ["SERVE_ADDRESS", "SERVE_PATH", "CONSUME_ADDRESS", "CONSUME_PATH", "NO_PRODUCE"] { env[key] = nil }
         env.merge(environment) { $1 }
@@ -104,8 +116,8 @@ public final class ServiceProcess: @unchecked Sendable {
     public let port: Int
 
     /// Starts `wsevent-service` with `arguments` and waits until it serves.
-    public init(_ arguments: [String], environment: [String: String] = [:]) async throws {
-        process = try ManagedProcess(Binaries.service, arguments, environment: environment)
+    public init(_ arguments: [String], environment: [String: String] = [:], fileDescriptorLimit: Int? = nil) async throws {
+        process = try ManagedProcess(Binaries.service, arguments, environment: environment, fileDescriptorLimit: fileDescriptorLimit)
         let line = try await process.waitForLog("serving ws")
         let url = line.split(separator: " ").last { $0.hasPrefix("ws://") || $0.hasPrefix("wss://") } ?? ""
         let authority = url.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" }

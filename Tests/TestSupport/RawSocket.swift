@@ -85,13 +85,7 @@ public final class RawSocket: @unchecked Sendable {
 
     /// Reads frames until one matches `stop` (or the stream ends).
     public func receiveFrames(after initial: [UInt8] = [], until stop: @escaping @Sendable (RawFrame) -> Bool) async -> [RawFrame] {
-        (try? await offPool {
-            var bytes = initial
-            while !RawFrame.parseAll(bytes).contains(where: stop), let chunk = try? self.blockingReceive(), !chunk.isEmpty {
-                bytes += chunk
-            }
-            return RawFrame.parseAll(bytes)
-        }) ?? []
+        (try? await offPool { self.blockingReceiveFrames(after: initial, until: stop) }) ?? []
     }
 
     /// Reads an HTTP response head; `initial` are bytes already read (the start of this head).
@@ -136,11 +130,22 @@ public final class RawSocket: @unchecked Sendable {
     /// Reads frames until a close frame arrives (or the stream ends); `initial` are bytes
     /// already read past the HTTP head.
     private func blockingReceiveFramesUntilClose(after initial: [UInt8]) -> [RawFrame] {
+        blockingReceiveFrames(after: initial) { $0.opcode == 0x8 }
+    }
+
+    /// Parses as the bytes come, each byte once: a flood of small frames arrives in many chunks.
+    private func blockingReceiveFrames(after initial: [UInt8], until stop: (RawFrame) -> Bool) -> [RawFrame] {
         var bytes = initial
-        while !RawFrame.parseAll(bytes).contains(where: { $0.opcode == 0x8 }), let chunk = try? blockingReceive(), !chunk.isEmpty {
+        var (frames, end) = RawFrame.parse(bytes, from: 0)
+        var stopped = frames.contains(where: stop)
+        while !stopped, let chunk = try? blockingReceive(), !chunk.isEmpty {
             bytes += chunk
+            let more = RawFrame.parse(bytes, from: end)
+            end = more.end
+            stopped = more.parsed.contains(where: stop)
+            frames += more.parsed
         }
-        return RawFrame.parseAll(bytes)
+        return frames
     }
 
     /// Reads an HTTP response head; returns it and any bytes after it.
@@ -212,8 +217,14 @@ public struct RawFrame: Sendable {
 
     /// Parses as many complete unmasked frames as `bytes` holds.
     public static func parseAll(_ bytes: [UInt8]) -> [RawFrame] {
+        parse(bytes, from: 0).parsed
+    }
+
+    /// Parses the complete unmasked frames of `bytes` from `start`; `end` is where the first
+    /// incomplete one starts.
+    public static func parse(_ bytes: [UInt8], from start: Int) -> (parsed: [RawFrame], end: Int) {
         var frames: [RawFrame] = []
-        var index = 0
+        var index = start
         while index + 2 <= bytes.count {
             let opcode = bytes[index] & 0x0F
             var length = Int(bytes[index + 1] & 0x7F)
@@ -231,6 +242,6 @@ public struct RawFrame: Sendable {
             frames.append(RawFrame(opcode: opcode, payload: Array(bytes[(index + header)..<(index + header + length)])))
             index += header + length
         }
-        return frames
+        return (frames, index)
     }
 }

@@ -107,6 +107,8 @@ import WSEventCore
             #expect(plain.status == 503)
             #expect(plain.header("Retry-After") == "1")
             #expect(server.refusedConnections == 2)
+            // Full is still alive: an orchestrator must not restart a full server.
+            #expect(try await HTTPExchange.send(port: server.port, "GET", "/livez").status == 200)
             // A place freed is a place taken again.
             open.removeFirst()
             try await eventually("a place is free again", timeout: 10) {

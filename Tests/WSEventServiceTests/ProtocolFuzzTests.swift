@@ -196,11 +196,20 @@ import WSEventCore
         }
     }
 
-    /// A 101, or a 200 with `text/event-stream`: a subscription, which stays open by design.
+    /// A 101, or a 200 with `text/event-stream`, in HTTP/1.1 or 1.0, as any of the responses
+    /// read (a pipelined subscription follows earlier answers): a subscription, which stays
+    /// open by design.
     static func startsALongLivedResponse(_ bytes: [UInt8]) -> Bool {
-        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return false }
-        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
-        return head.hasPrefix("http/1.1 101") || (head.hasPrefix("http/1.1 200") && head.contains("text/event-stream"))
+        let text = String(decoding: bytes, as: UTF8.self).lowercased()
+        var rest = text[...]
+        while let start = rest.range(of: "http/1.") {
+            let head = rest[start.lowerBound...].prefix { _ in true }
+            guard let end = head.range(of: "\r\n\r\n") else { return false }
+            let status = head.dropFirst("http/1.x ".count).prefix(3)
+            if status == "101" || (status == "200" && head[..<end.lowerBound].contains("text/event-stream")) { return true }
+            rest = rest[end.upperBound...]
+        }
+        return false
     }
 
     /// `HTTP/1.x NNN ` and a line end.

@@ -122,16 +122,20 @@ public enum FuzzGenerator {
 
     // MARK: HTTP
 
+    /// Half the HTTP cases are well-formed requests (valid framing, known headers, the server's
+    /// own paths): they reach the routing, publishing and subscribing behind the parser, which
+    /// mangled input mostly does not get past. The other half are mangled.
     static func httpCase(_ random: inout SplitMix64, streamPath: String, publishToken: String) -> FuzzCase {
+        let mangle = random.chance(50)
         var bytes: [UInt8] = []
         let requests = random.chance(20) ? random.int(2...4) : 1
         for _ in 0..<requests {
-            bytes += request(&random, streamPath: streamPath, publishToken: publishToken)
+            bytes += request(&random, mangle: mangle, streamPath: streamPath, publishToken: publishToken)
         }
-        if random.chance(15) {
+        if mangle, random.chance(15) {
             bytes = Array(bytes.prefix(random.int(0...bytes.count)))
         }
-        if random.chance(3) {
+        if mangle, random.chance(3) {
             bytes = random.bytes(random.int(1...300))
         }
         var pieces: [[UInt8]] = []
@@ -148,23 +152,32 @@ public enum FuzzGenerator {
         return .http(pieces: pieces, halfClose: random.chance(40))
     }
 
-    static func request(_ random: inout SplitMix64, streamPath: String, publishToken: String) -> [UInt8] {
-        let eol: [UInt8] = random.chance(90) ? [13, 10] : random.pick([[10], [13], [13, 13, 10], [10, 13]])
-        let method = random.chance(85)
-            ? random.pick(["GET", "GET", "POST", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "CONNECT", "TRACE", "PATCH", "get", "PRI"])
-            : token(&random)
-        var head = Array(method.utf8) + [random.chance(95) ? 0x20 : random.pick([0x09, 0x00, 0x20, 0x0B])]
-        head += target(&random, streamPath: streamPath)
-        head += Array((random.chance(75) ? " HTTP/1.1" : random.pick([" HTTP/1.1", " HTTP/1.0", " HTTP/2.0", " HTTP/1.1x", "", " HTTP/9.9", " http/1.1", "  HTTP/1.1"])).utf8)
+    /// One request; `mangle` false keeps it well-formed.
+    static func request(_ random: inout SplitMix64, mangle: Bool, streamPath: String, publishToken: String) -> [UInt8] {
+        let eol: [UInt8] = !mangle || random.chance(90) ? [13, 10] : random.pick([[10], [13], [13, 13, 10], [10, 13]])
+        let method: String
+        if !mangle {
+            method = random.pick(["GET", "GET", "GET", "POST", "POST", "HEAD", "OPTIONS"])
+        } else if random.chance(85) {
+            method = random.pick(["GET", "GET", "POST", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "CONNECT", "TRACE", "PATCH", "get", "PRI"])
+        } else {
+            method = token(&random)
+        }
+        var head = Array(method.utf8) + [!mangle || random.chance(95) ? 0x20 : random.pick([0x09, 0x00, 0x20, 0x0B])]
+        head += mangle ? target(&random, streamPath: streamPath) : wellFormedTarget(&random, streamPath: streamPath)
+        let version = !mangle
+            ? random.pick([" HTTP/1.1", " HTTP/1.1", " HTTP/1.0"])
+            : random.chance(75) ? " HTTP/1.1" : random.pick([" HTTP/1.1", " HTTP/1.0", " HTTP/2.0", " HTTP/1.1x", "", " HTTP/9.9", " http/1.1", "  HTTP/1.1"])
+        head += Array(version.utf8)
         head += eol
 
         var lines: [[UInt8]] = []
-        if random.chance(90) { lines.append(Array("Host: 127.0.0.1".utf8)) }
+        if !mangle || random.chance(90) { lines.append(Array("Host: 127.0.0.1".utf8)) }
         var body: [UInt8] = []
         var bodyFraming: [[UInt8]] = []
         if method == "POST" || random.chance(15) {
             body = Array("f".utf8) + bodyBytes(&random)
-            switch random.int(0...9) {
+            switch mangle ? random.int(0...9) : random.pick([0, 0, 0, 9]) {
             case 0...4: bodyFraming.append(Array("Content-Length: \(body.count)".utf8))
             case 5: bodyFraming.append(Array("Content-Length: \(random.pick(["-1", "abc", "99999999999999999999", " 5", "0x10", "+3", "", "1, 2"]))".utf8))
             case 6:
@@ -173,19 +186,20 @@ public enum FuzzGenerator {
             case 7:
                 bodyFraming.append(Array("Content-Length: \(body.count)".utf8))
                 bodyFraming.append(Array("Transfer-Encoding: chunked".utf8))
-                body = chunked(&random, body)
+                body = chunked(&random, body, mangle: mangle)
             default:
-                bodyFraming.append(Array("Transfer-Encoding: \(random.pick(["chunked", "chunked", "chunked", "gzip, chunked", "chunked, identity", "Chunked", "x"]))".utf8))
-                body = chunked(&random, body)
+                let coding = mangle ? random.pick(["chunked", "chunked", "chunked", "gzip, chunked", "chunked, identity", "Chunked", "x"]) : "chunked"
+                bodyFraming.append(Array("Transfer-Encoding: \(coding)".utf8))
+                body = chunked(&random, body, mangle: mangle)
             }
         }
         lines += bodyFraming
         let headerCount = random.int(0...6)
         for _ in 0..<headerCount {
-            lines.append(header(&random, streamPath: streamPath, publishToken: publishToken))
+            lines.append(mangle ? header(&random, streamPath: streamPath, publishToken: publishToken) : wellFormedHeader(&random, publishToken: publishToken))
         }
-        if random.chance(5) { lines.append(Array("X-Huge: ".utf8) + [UInt8](repeating: 0x61, count: random.int(1000...90000))) }
-        if random.chance(5) { lines.append(Array("X-Fold: a".utf8) + eol + Array(" b".utf8)) }
+        if mangle, random.chance(5) { lines.append(Array("X-Huge: ".utf8) + [UInt8](repeating: 0x61, count: random.int(1000...90000))) }
+        if mangle, random.chance(5) { lines.append(Array("X-Fold: a".utf8) + eol + Array(" b".utf8)) }
         if random.chance(10) { lines.shuffle(using: &random) }
         for line in lines { head += line + eol }
         head += eol
@@ -208,6 +222,30 @@ public enum FuzzGenerator {
         if random.chance(8) { bytes.insert(random.pick([0x00, 0x7F, 0xFF, 0x20, 0x0D, 0x0A, 0x25, 0x3F]), at: random.int(0...bytes.count)) }
         if random.chance(3) { bytes += [UInt8](repeating: 0x61, count: random.int(1000...20000)) }
         return bytes
+    }
+
+    /// A target the server knows, with well-formed query parameters.
+    static func wellFormedTarget(_ random: inout SplitMix64, streamPath: String) -> [UInt8] {
+        var target = random.pick([streamPath, streamPath, streamPath, streamPath, "/healthz", "/livez", "/metrics", "/", "/nope", "\(streamPath)/"])
+        if random.chance(40) {
+            let parameters = (0..<random.int(1...2)).map { _ in
+                random.pick(["since=\(random.int(0...99))", "epoch=\(random.int(0...9))", "token=x"])
+            }
+            target += "?" + parameters.joined(separator: "&")
+        }
+        return Array(target.utf8)
+    }
+
+    /// A header that leaves the request well-formed (no framing of its own, no broken values).
+    static func wellFormedHeader(_ random: inout SplitMix64, publishToken: String) -> [UInt8] {
+        Array(
+            random.pick([
+                "Connection: close", "Connection: keep-alive", "Accept: */*", "Accept: text/event-stream",
+                "Authorization: Bearer \(publishToken)", "Authorization: Bearer \(publishToken)", "Authorization: Bearer wrong",
+                "Content-Type: text/plain", "Content-Type: application/octet-stream", "Origin: http://evil.example",
+                "Last-Event-ID: 5", "Expect: 100-continue", "Cookie: a=b", "X-Forwarded-For: 1.2.3.4", "User-Agent: fuzz",
+            ]).utf8
+        )
     }
 
     static func header(_ random: inout SplitMix64, streamPath: String, publishToken: String) -> [UInt8] {
@@ -251,21 +289,21 @@ public enum FuzzGenerator {
         }
     }
 
-    /// `body` in chunks, some of whose sizes may be wrong.
-    static func chunked(_ random: inout SplitMix64, _ body: [UInt8]) -> [UInt8] {
+    /// `body` in chunks; when `mangle`, some of their sizes may be wrong.
+    static func chunked(_ random: inout SplitMix64, _ body: [UInt8], mangle: Bool) -> [UInt8] {
         var out: [UInt8] = []
         var rest = body[...]
         while !rest.isEmpty {
             let size = random.int(1...max(1, rest.count))
             let chunk = rest.prefix(size)
             rest = rest.dropFirst(size)
-            let sizeText = random.chance(85)
+            let sizeText = !mangle || random.chance(85)
                 ? String(chunk.count, radix: 16)
                 : random.pick(["zz", "-1", "FFFFFFFFFFFFFFFFFF", "", "\(chunk.count + 1)", "0", "1;ext=1", " 1", "0x1"])
             out += Array(sizeText.utf8) + [13, 10] + chunk
-            if random.chance(95) { out += [13, 10] }
+            if !mangle || random.chance(95) { out += [13, 10] }
         }
-        if random.chance(85) { out += Array("0\r\n".utf8) + (random.chance(10) ? Array("Trailer: x\r\n".utf8) : []) + [13, 10] }
+        if !mangle || random.chance(85) { out += Array("0\r\n".utf8) + (random.chance(10) ? Array("Trailer: x\r\n".utf8) : []) + [13, 10] }
         return out
     }
 
