@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The durable store: pure Swift on NIO, so it shares our event loops (see README).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The load generator's latency percentiles (see README).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The data path, bottom up; each layer sees only the ones above it here.
@@ -145,15 +147,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load generator's machinery: subscribers, publishers, accounting and /proc readings
+        // against any server by URL (ours or another). Knows nothing of our server's internals.
+        .target(
+            name: "WSEventLoad",
+            dependencies: [
+                "WSEventWebSocket",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOHTTP1"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "wsevent-bench",
             dependencies: [
-                "WSEventCore",
+                "WSEventLoad",
+                "WSEventWebSocket",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 nio("NIOCore"),
                 nio("NIOPosix"),
-                nio("NIOConcurrencyHelpers"),
-                .product(name: "Logging", package: "swift-log"),
+                nio("NIOWebSocket"),
             ]
         ),
         .target(
@@ -243,6 +257,15 @@ let package = Package(
                 nio("NIOPosix"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "WSEventLoadTests",
+            dependencies: [
+                "WSEventLoad", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import NIOCore
 import NIOWebSocket
-import WSEventCore
+import WSEventWebSocket
 
 /// `wsevent-bench reassembly`: how fast ``MessageAssembler`` turns data frames into one
 /// message, whole or in small fragments, binary or text (text adds the UTF-8 check).

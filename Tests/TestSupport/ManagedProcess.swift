@@ -16,6 +16,7 @@ public enum Binaries {
 
     public static var service: String { directory.appendingPathComponent("wsevent-service").path }
     public static var client: String { directory.appendingPathComponent("wsclient").path }
+    public static var bench: String { directory.appendingPathComponent("wsevent-bench").path }
 }
 
 /// A child process started by a test, with its stdout and stderr captured in files. It is

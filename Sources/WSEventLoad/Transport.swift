@@ -1,0 +1,7 @@
+/// How subscribers subscribe.
+public enum Transport: String, Sendable, Codable, CaseIterable {
+    /// WebSocket, plain mode: each event one message.
+    case webSocket = "ws"
+    /// Server-Sent Events (EventSource).
+    case sse
+}
