@@ -12,6 +12,10 @@ import WSEventWebSocket
 /// subscriber is too slow and is closed (WebSocket: 1013), so it never holds back the stream
 /// or grows memory. The channel's write-buffer high water mark is set to the same limit, so the
 /// cheap `isWritable` check screens every delivery and the exact count is read only past it.
+///
+/// Live events are the hot path (every subscriber, every event): a WebSocket subscriber writes
+/// the shared frame through an ``EncodedFrameWriter``, straight below the frame encoder, and a
+/// batch costs one call from the shard and one flush.
 package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
     /// What reaches it after a WebSocket upgrade (an SSE subscriber's request handler reads
     /// nothing more once streaming): only the ending is looked at, for the keepalive count.
@@ -28,6 +32,10 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     /// Bytes of the initial replay still on their way out; allowed on top of the limit.
     private var replayAllowance = 0
     private var context: ChannelHandlerContext?
+    /// The context's channel, kept: `context.channel` asks the pipeline each time.
+    private var channel: Channel?
+    /// WebSocket: where live frames go (`nil` for SSE, whose events go through the HTTP encoder).
+    private var frames: EncodedFrameWriter?
     /// The last id written; live events at or below it are skipped.
     private var position: UInt64 = 0
     /// The epoch the subscription began in.
@@ -54,6 +62,10 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
+        if case .webSocket = format {
+            frames = EncodedFrameWriter(context.pipeline.syncOperations)
+        }
         guard let subscription = stream.subscribe(self, on: context.eventLoop, resume: resume) else {
             format.close(context: context, code: .tryAgainLater)
             return
@@ -96,6 +108,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     package func handlerRemoved(context: ChannelHandlerContext) {
         leave()
         self.context = nil
+        channel = nil
+        frames = nil
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
@@ -112,20 +126,37 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     // MARK: StreamSubscriber
 
+    /// The whole batch in one call: no hop through the shard's generic code per event.
+    package func deliver(_ batch: ArraySlice<StreamDelivery<EncodedEvent>>) {
+        for item in batch {
+            switch item {
+            case .event(let event): deliver(event)
+            case .restart(let epoch): streamRestarted(epoch: epoch)
+            case .shutdown: serverShuttingDown()
+            }
+        }
+        flushBatch()
+    }
+
     package func deliver(_ event: EncodedEvent) {
-        guard subscribed, let context, event.id > position else { return }
+        guard subscribed, let context, let channel, event.id > position else { return }
         if event.id > position + 1,
-            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: context.channel.allocator)
+            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: channel.allocator)
         {
             context.write(gap, promise: nil)
             metrics.gapNotices.increment()
         }
-        context.write(format.message(for: event), promise: nil)
+        let bytes = format.bytes(of: event)
+        if let frames {
+            frames.write(bytes)
+        } else {
+            context.write(format.message(for: event), promise: nil)
+        }
         unsentCounts.events += 1
-        unsentCounts.bytes += format.bytes(of: event).readableBytes
+        unsentCounts.bytes += bytes.readableBytes
         position = event.id
         needsFlush = true
-        if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
+        if !channel.isWritable, pendingBytes(channel) > maxPendingBytes + replayAllowance {
             tooSlow(context: context)
         }
     }
@@ -134,7 +165,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         countWritten()
         guard needsFlush, let context else { return }
         needsFlush = false
-        context.flush()
+        if let frames {
+            frames.flush()
+        } else {
+            context.flush()
+        }
     }
 
     /// Adds the events and bytes written since the last call to the counters: once per batch.
@@ -169,8 +204,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         context.writeAndFlush(format.heartbeatMessage, promise: nil)
     }
 
-    private func pendingBytes(_ context: ChannelHandlerContext) -> Int {
-        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
+    private func pendingBytes(_ channel: Channel) -> Int {
+        (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
     }
 
     private func tooSlow(context: ChannelHandlerContext) {

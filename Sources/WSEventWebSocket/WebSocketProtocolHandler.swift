@@ -220,6 +220,22 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
+    // MARK: Pre-encoded frames (EncodedFrameWriter)
+
+    var acceptsEncodedFrames: Bool { handshake.isOpen && encoderContext != nil }
+
+    /// What `.encodedFrame` does, without the message around it.
+    func writeEncodedFrame(_ bytes: ByteBuffer) -> Bool {
+        guard handshake.isOpen, let encoderContext else { return false }
+        encoderContext.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+        return true
+    }
+
+    /// Neither this handler nor the encoder holds writes back: the flush can start below them.
+    func flushEncodedFrames() {
+        encoderContext?.flush()
+    }
+
     // MARK: Closing
 
     /// Fails the connection (RFC 6455 §7.1.7): tells the application why, sends the close code
