@@ -23,10 +23,12 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     private let stream: WireEventStream
     private let format: SubscriberFormat
-    private let resume: ResumePoint?
-    private let maxPendingBytes: Int
-    private let logger: Logger
-    private let metrics: SubscriberMetrics
+    /// Where to resume, until the subscription is made.
+    private var resume: ResumePoint?
+    private let shared: SubscriberSettings
+    private var maxPendingBytes: Int { shared.maxPendingBytes }
+    private var logger: Logger { shared.logger }
+    private var metrics: SubscriberMetrics { shared.metrics }
     /// Events and bytes written since the last flush, counted once per batch.
     private var unsentCounts = (events: 0, bytes: 0)
     /// Bytes of the initial replay still on their way out; allowed on top of the limit.
@@ -44,7 +46,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     private var needsFlush = false
     private var heartbeat: RepeatedTask?
 
-    package init(
+    /// A subscriber with settings of its own.
+    package convenience init(
         stream: WireEventStream,
         format: SubscriberFormat,
         resume: ResumePoint?,
@@ -52,12 +55,19 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         logger: Logger,
         metrics: SubscriberMetrics = .disabled
     ) {
-        self.metrics = metrics
+        self.init(
+            stream: stream,
+            resume: resume,
+            settings: SubscriberSettings(format: format, maxPendingBytes: maxPendingBytes, logger: logger, metrics: metrics)
+        )
+    }
+
+    /// A subscriber with settings shared by all of a server's subscribers of one format.
+    package init(stream: WireEventStream, resume: ResumePoint?, settings: SubscriberSettings) {
         self.stream = stream
-        self.format = format
+        self.format = settings.format
         self.resume = resume
-        self.maxPendingBytes = maxPendingBytes
-        self.logger = logger
+        self.shared = settings
     }
 
     package func handlerAdded(context: ChannelHandlerContext) {
@@ -71,6 +81,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
             return
         }
         subscribed = true
+        resume = nil
         metrics.subscribers.increment()
         position = subscription.plan.position
         epoch = subscription.epoch
@@ -230,5 +241,22 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         subscribed = false
         metrics.subscribers.decrement()
         stream.unsubscribe(self, on: context.eventLoop)
+    }
+}
+
+/// What all subscribers of one server and format have in common, made once and shared: an idle
+/// subscriber holds a reference instead of its own logger and counters (about 100 bytes each).
+package final class SubscriberSettings: Sendable {
+    let format: SubscriberFormat
+    /// Bytes a subscriber may fall behind before it is closed.
+    let maxPendingBytes: Int
+    let logger: Logger
+    let metrics: SubscriberMetrics
+
+    package init(format: SubscriberFormat, maxPendingBytes: Int, logger: Logger, metrics: SubscriberMetrics = .disabled) {
+        self.format = format
+        self.maxPendingBytes = maxPendingBytes
+        self.logger = logger
+        self.metrics = metrics
     }
 }

@@ -17,12 +17,28 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = WebSocketFrame
 
     private let isServer: Bool
-    private let configuration: WebSocketConfiguration
+    /// What this handler needs of its configuration, not all of it: every upgraded connection
+    /// keeps one, so its size counts (a `WebSocketConfiguration` also carries a client's TLS).
+    private let closeTimeout: TimeAmount
+    private let fragmentTimeout: Duration?
+    private let keepaliveTimes: (ping: TimeAmount, pong: TimeAmount)?
     private var assembler: MessageAssembler
     private var keepalive: KeepaliveStateMachine?
     private var handshake = CloseHandshake()
     /// How the connection ended, reported to the application once.
-    private var ending = WebSocketEnding()
+    private var ending: WebSocketEnding {
+        get { endingRecord?.ending ?? WebSocketEnding() }
+        set {
+            if let endingRecord {
+                endingRecord.ending = newValue
+            } else {
+                endingRecord = EndingRecord(newValue)
+            }
+        }
+    }
+    /// Made when the connection starts to end: an open connection holds one pointer, not the
+    /// ending's ~150 bytes (an error with its URL, status and detail), all empty until then.
+    private var endingRecord: EndingRecord?
     private var reportedEnding = false
     /// Pings the application sent and awaits, oldest first, by the payload they carry.
     private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
@@ -38,16 +54,18 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     init(isServer: Bool, configuration: WebSocketConfiguration) {
         self.isServer = isServer
-        self.configuration = configuration
+        self.closeTimeout = TimeAmount(configuration.closeTimeout)
+        self.fragmentTimeout = configuration.fragmentTimeout
+        self.keepaliveTimes = configuration.pingInterval.map { (TimeAmount($0), TimeAmount(configuration.pongTimeout)) }
         self.assembler = MessageAssembler(maxMessageSize: configuration.maxMessageSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-        if let pingInterval = configuration.pingInterval {
+        if let keepaliveTimes {
             keepalive = KeepaliveStateMachine(
-                pingInterval: TimeAmount(pingInterval),
-                pongTimeout: TimeAmount(configuration.pongTimeout),
+                pingInterval: keepaliveTimes.ping,
+                pongTimeout: keepaliveTimes.pong,
                 now: context.eventLoop.now
             )
             scheduleKeepalive(context: context)
@@ -154,7 +172,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             let violation: WebSocketError
             switch error {
             case .invalidFrameLength:
-                violation = .violation(.messageTooLarge, "a frame larger than the \(configuration.maxMessageSize)-byte limit")
+                violation = .violation(.messageTooLarge, "a frame larger than the \(assembler.maxMessageSize)-byte limit")
             case .fragmentedControlFrame:
                 violation = .violation(.protocolError, "a fragmented control frame")
             case .multiByteControlFrameLength:
@@ -291,7 +309,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func scheduleCloseTimeout(context: ChannelHandlerContext) {
         guard closeTimer == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeTimer = context.eventLoop.scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
+        closeTimer = context.eventLoop.scheduleTask(in: closeTimeout) {
             loopBound.value.close(promise: nil)
         }
     }
@@ -342,7 +360,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Bounds how long the peer may hold a message open: its fragments are held in memory.
     private func startFragmentTimer(context: ChannelHandlerContext) {
-        guard fragmentTimer == nil, let timeout = configuration.fragmentTimeout else { return }
+        guard fragmentTimer == nil, let timeout = fragmentTimeout else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         fragmentTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             let (handler, context) = loopBound.value
@@ -363,5 +381,14 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func makeMaskKey() -> WebSocketMaskingKey? {
         isServer ? nil : .random()
+    }
+}
+
+/// How a connection ended, kept out of line (see ``WebSocketProtocolHandler``).
+private final class EndingRecord {
+    var ending: WebSocketEnding
+
+    init(_ ending: WebSocketEnding) {
+        self.ending = ending
     }
 }
