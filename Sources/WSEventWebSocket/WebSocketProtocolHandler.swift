@@ -1,9 +1,9 @@
 import NIOCore
 import NIOWebSocket
 
-/// Sits right after NIO's frame codec and speaks RFC 6455 for the application behind it:
-/// reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and does
-/// the close handshake both ways. The application sees ``WebSocketInbound`` and writes
+/// Sits right after the frame decoder and encoder and speaks RFC 6455 for the application behind
+/// it: reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and
+/// does the close handshake both ways. The application sees ``WebSocketInbound`` and writes
 /// ``WebSocketOutbound``.
 ///
 /// The decisions live in value types beside it: ``MessageAssembler`` (fragments, UTF-8, size),

@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// Builds the server side of a connection: HTTP/1.1 with a WebSocket upgrader, and after the
-/// upgrade NIO's frame codec followed by ``WebSocketProtocolHandler``.
+/// upgrade NIO's frame encoder, a ``WebSocketFrameReader`` and ``WebSocketProtocolHandler``.
 package enum WebSocketServerPipeline {
     /// Configures `channel`; call on its event loop.
     ///
@@ -22,12 +22,13 @@ package enum WebSocketServerPipeline {
         shouldUpgrade: @escaping @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
         upgraded: @escaping @Sendable (Channel, HTTPRequestHead) throws -> Void
     ) throws {
+        let maxFrameSize = max(configuration.maxMessageSize, 125)
         let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: max(configuration.maxMessageSize, 125),
+            maxFrameSize: maxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: shouldUpgrade,
             upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
+                WebSocketFrameReader.replaceNIODecoder(on: channel, maxFrameSize: maxFrameSize).flatMapThrowing {
                     let handler = WebSocketProtocolHandler(isServer: true, configuration: configuration)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     try upgraded(channel, head)
