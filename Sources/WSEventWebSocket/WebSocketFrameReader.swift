@@ -2,8 +2,8 @@ import NIOCore
 import NIOWebSocket
 
 /// Cuts a server connection's bytes into frames with NIO's `WebSocketFrameDecoder`, driven
-/// directly rather than through the `ByteToMessageHandler` NIO's upgrader installs: that one
-/// keeps queues for re-entrant writes and for handing leftovers on when it is removed, about
+/// directly rather than through a `ByteToMessageHandler` (what NIO's own upgrade installs): that
+/// one keeps queues for re-entrant writes and for handing leftovers on when it is removed, about
 /// 400 bytes per connection that an upgraded connection never uses, and every idle subscriber
 /// pays for what sits in its pipeline.
 ///
@@ -51,21 +51,5 @@ final class WebSocketFrameReader: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         unfinished = nil
         context.fireChannelInactive()
-    }
-
-    /// Puts a reader in place of the `ByteToMessageHandler` NIO's server upgrader added; the
-    /// future completes once it is in. Call from the upgrader's pipeline handler: until that
-    /// completes, the upgrade handler holds back whatever the client sent after its request.
-    static func replaceNIODecoder(on channel: Channel, maxFrameSize: Int) -> EventLoopFuture<Void> {
-        let removed = channel.eventLoop.makePromise(of: Void.self)
-        do {
-            let nioDecoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-            channel.pipeline.syncOperations.removeHandler(nioDecoder, promise: removed)
-        } catch {
-            removed.fail(error)
-        }
-        return removed.futureResult.flatMapThrowing {
-            try channel.pipeline.syncOperations.addHandler(WebSocketFrameReader(maxFrameSize: maxFrameSize))
-        }
     }
 }

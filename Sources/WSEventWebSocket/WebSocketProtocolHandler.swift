@@ -25,35 +25,58 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private var assembler: MessageAssembler
     private var keepalive: KeepaliveStateMachine?
     private var handshake = CloseHandshake()
-    /// How the connection ended, reported to the application once.
-    private var ending: WebSocketEnding {
-        get { endingRecord?.ending ?? WebSocketEnding() }
-        set {
-            if let endingRecord {
-                endingRecord.ending = newValue
-            } else {
-                endingRecord = EndingRecord(newValue)
-            }
-        }
-    }
-    /// Made when the connection starts to end: an open connection holds one pointer, not the
-    /// ending's ~150 bytes (an error with its URL, status and detail), all empty until then.
-    private var endingRecord: EndingRecord?
     private var reportedEnding = false
-    /// Pings the application sent and awaits, oldest first, by the payload they carry.
-    private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
-    private var lastPingID: UInt64 = 0
-    /// The frame encoder's context: pre-encoded frames are written from there, so they skip it.
+    /// Where pre-encoded frames are written from: the frame encoder's context, so they skip it,
+    /// or this handler's own when it encodes its frames itself.
     private var encoderContext: ChannelHandlerContext?
     private var keepaliveTimer: Scheduled<Void>?
-    private var closeTimer: Scheduled<Void>?
-    /// The latest ping not answered yet because the channel was not writable.
-    private var deferredPong: ByteBuffer?
-    /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
-    private var fragmentTimer: Scheduled<Void>?
+    /// State most connections never use, made on first use (see ``Seldom``).
+    private var seldomState: Seldom?
 
-    init(isServer: Bool, configuration: WebSocketConfiguration) {
+    /// How the connection ended, reported to the application once.
+    private var ending: WebSocketEnding {
+        get { seldomState?.ending ?? WebSocketEnding() }
+        set { seldom.ending = newValue }
+    }
+    /// Pings the application sent and awaits, oldest first, by the payload they carry.
+    private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] {
+        get { seldomState?.pingsAwaitingPong ?? [] }
+        set { if seldomState != nil || !newValue.isEmpty { seldom.pingsAwaitingPong = newValue } }
+    }
+    private var lastPingID: UInt64 {
+        get { seldomState?.lastPingID ?? 0 }
+        set { seldom.lastPingID = newValue }
+    }
+    private var closeTimer: Scheduled<Void>? {
+        get { seldomState?.closeTimer }
+        set { if seldomState != nil || newValue != nil { seldom.closeTimer = newValue } }
+    }
+    /// The latest ping not answered yet because the channel was not writable.
+    private var deferredPong: ByteBuffer? {
+        get { seldomState?.deferredPong }
+        set { if seldomState != nil || newValue != nil { seldom.deferredPong = newValue } }
+    }
+    /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
+    private var fragmentTimer: Scheduled<Void>? {
+        get { seldomState?.fragmentTimer }
+        set { if seldomState != nil || newValue != nil { seldom.fragmentTimer = newValue } }
+    }
+    private var seldom: Seldom {
+        if let seldomState { return seldomState }
+        let made = Seldom()
+        seldomState = made
+        return made
+    }
+
+    /// Writes frames as bytes (see ``outbound(_:_:)``) instead of to NIO's frame encoder.
+    private let encodesFrames: Bool
+
+    /// - Parameter encodesFrames: a server pipeline without NIO's `WebSocketFrameEncoder`
+    ///   (``WebSocketUpgrader``): this handler writes its frames' bytes itself.
+    init(isServer: Bool, configuration: WebSocketConfiguration, encodesFrames: Bool = false) {
+        precondition(isServer || !encodesFrames, "client frames are masked: NIO's encoder writes them")
         self.isServer = isServer
+        self.encodesFrames = encodesFrames
         self.closeTimeout = TimeAmount(configuration.closeTimeout)
         self.fragmentTimeout = configuration.fragmentTimeout
         self.keepaliveTimes = configuration.pingInterval.map { (TimeAmount($0), TimeAmount(configuration.pongTimeout)) }
@@ -61,7 +84,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        encoderContext = encodesFrames ? context : try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         if let keepaliveTimes {
             keepalive = KeepaliveStateMachine(
                 pingInterval: keepaliveTimes.ping,
@@ -74,6 +97,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        encoderContext = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -145,7 +169,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func sendPong(_ data: ByteBuffer, context: ChannelHandlerContext) {
         let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: data)
-        context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        context.writeAndFlush(outbound(pong, context), promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -220,7 +244,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             guard handshake.isOpen else { return promise?.fail(WebSocketError.closed) ?? () }
             let opcode: WebSocketOpcode = message.kind == .text ? .text : .binary
             let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: makeMaskKey(), data: message.data)
-            context.write(wrapOutboundOut(frame), promise: promise)
+            context.write(outbound(frame, context), promise: promise)
         case .encodedFrame(let bytes):
             guard handshake.isOpen, let encoderContext else { return promise?.fail(WebSocketError.closed) ?? () }
             encoderContext.write(NIOAny(IOData.byteBuffer(bytes)), promise: promise)
@@ -234,7 +258,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             var data = context.channel.allocator.buffer(capacity: 8)
             data.writeInteger(lastPingID)
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: data)
-            context.write(wrapOutboundOut(ping), promise: promise)
+            context.write(outbound(ping, context), promise: promise)
         }
     }
 
@@ -303,7 +327,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func sendCloseFrame(_ payload: CloseFramePayload, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let data = payload.encoded(allocator: context.channel.allocator)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: makeMaskKey(), data: data)
-        return context.writeAndFlush(wrapOutboundOut(frame))
+        return context.writeAndFlush(outbound(frame, context))
     }
 
     private func scheduleCloseTimeout(context: ChannelHandlerContext) {
@@ -351,7 +375,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             break
         case .sendPing:
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
+            context.writeAndFlush(outbound(ping, context), promise: nil)
         case .closeConnection:
             return fail(context: context, .pongTimedOut)
         }
@@ -379,16 +403,29 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         closeTimer = nil
     }
 
+    /// A frame for the next handler down: the `WebSocketFrame` itself for NIO's encoder, or with
+    /// `encodesFrames` its bytes (a server's frames are unmasked and final, so
+    /// ``WebSocketFrameBytes`` encodes them).
+    private func outbound(_ frame: WebSocketFrame, _ context: ChannelHandlerContext) -> NIOAny {
+        guard encodesFrames else { return wrapOutboundOut(frame) }
+        let bytes = WebSocketFrameBytes.encode(opcode: frame.opcode, payload: frame.data, allocator: context.channel.allocator)
+        return NIOAny(IOData.byteBuffer(bytes))
+    }
+
     private func makeMaskKey() -> WebSocketMaskingKey? {
         isServer ? nil : .random()
     }
 }
 
-/// How a connection ended, kept out of line (see ``WebSocketProtocolHandler``).
-private final class EndingRecord {
-    var ending: WebSocketEnding
-
-    init(_ ending: WebSocketEnding) {
-        self.ending = ending
-    }
+/// What a ``WebSocketProtocolHandler`` needs only once its connection ends, pings from the
+/// application, fragments or a slow reader: out of line, so that an idle connection holds one
+/// pointer for it, not ~250 bytes of empty fields (the ending alone, an error with its URL,
+/// status and detail, is ~150).
+private final class Seldom {
+    var ending = WebSocketEnding()
+    var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
+    var lastPingID: UInt64 = 0
+    var closeTimer: Scheduled<Void>?
+    var deferredPong: ByteBuffer?
+    var fragmentTimer: Scheduled<Void>?
 }

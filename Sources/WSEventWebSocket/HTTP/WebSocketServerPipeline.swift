@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// Builds the server side of a connection: HTTP/1.1 with a WebSocket upgrader, and after the
-/// upgrade NIO's frame encoder, a ``WebSocketFrameReader`` and ``WebSocketProtocolHandler``.
+/// upgrade a ``WebSocketFrameReader`` and a ``WebSocketProtocolHandler`` (see ``WebSocketUpgrader``).
 package enum WebSocketServerPipeline {
     /// Configures `channel`; call on its event loop.
     ///
@@ -22,19 +22,7 @@ package enum WebSocketServerPipeline {
         shouldUpgrade: @escaping @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
         upgraded: @escaping @Sendable (Channel, HTTPRequestHead) throws -> Void
     ) throws {
-        let maxFrameSize = max(configuration.maxMessageSize, 125)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: maxFrameSize,
-            automaticErrorHandling: false,
-            shouldUpgrade: shouldUpgrade,
-            upgradePipelineHandler: { channel, head in
-                WebSocketFrameReader.replaceNIODecoder(on: channel, maxFrameSize: maxFrameSize).flatMapThrowing {
-                    let handler = WebSocketProtocolHandler(isServer: true, configuration: configuration)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    try upgraded(channel, head)
-                }
-            }
-        )
+        let upgrader = WebSocketUpgrader(configuration: configuration, shouldUpgrade: shouldUpgrade, upgraded: upgraded)
         let requestPhase: [any RemovableChannelHandler] =
             timeouts.map { [WritabilityReadGate(), RequestTimeoutHandler(timeouts: $0, now: channel.eventLoop.now)] } ?? []
         let boundHandlers = NIOLoopBound(requestPhase + [httpHandler], eventLoop: channel.eventLoop)
