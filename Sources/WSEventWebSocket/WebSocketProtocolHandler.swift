@@ -27,7 +27,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private var handshake = CloseHandshake()
     private var reportedEnding = false
     /// Where pre-encoded frames are written from: the frame encoder's context, so they skip it,
-    /// or this handler's own when it encodes its frames itself.
+    /// or, when this handler encodes its frames itself, the frame reader's just before it.
     private var encoderContext: ChannelHandlerContext?
     private var keepaliveTimer: Scheduled<Void>?
     /// State most connections never use, made on first use (see ``Seldom``).
@@ -84,7 +84,14 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        encoderContext = encodesFrames ? context : try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        if encodesFrames {
+            // WebSocketUpgrader puts the reader right before this handler, and it is inbound
+            // only: pre-encoded frames written from its context go straight below it, one
+            // context hop less per write and flush than from this handler's own.
+            encoderContext = (try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameReader.self)) ?? context
+        } else {
+            encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
         if let keepaliveTimes {
             keepalive = KeepaliveStateMachine(
                 pingInterval: keepaliveTimes.ping,

@@ -7,6 +7,7 @@
 // of the pipeline, then flushes each once. No ids, replay, accounting, keepalive or metrics.
 //
 //   bare-fanout PORT        (prints "serving ws://127.0.0.1:PORT/events", then runs until killed)
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -119,5 +120,6 @@ let server = try ServerBootstrap(group: group)
     }
     .bind(host: "127.0.0.1", port: port)
     .wait()
-print("serving ws://127.0.0.1:\(server.localAddress!.port!)/events")
+// To stderr, unbuffered: a runner waits for this line.
+FileHandle.standardError.write(Data("serving ws://127.0.0.1:\(server.localAddress!.port!)/events\n".utf8))
 try server.closeFuture.wait()
