@@ -301,7 +301,9 @@ static void on_publisher_readable(int index) {
         ssize_t n = read(c->fd, buffer, sizeof buffer);
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) {
-            fprintf(stderr, "fanout-load: a publisher connection closed\n");
+            fprintf(stderr, "fanout-load: a publisher connection closed after %llu answers%s%.*s\n",
+                    (unsigned long long)answered, c->pending_len ? ", with: " : "",
+                    (int)(c->pending_len > 80 ? 80 : c->pending_len), (const char *)c->pending);
             exit(2);
         }
         keep(c, buffer, (size_t)n);
@@ -313,7 +315,10 @@ static void on_publisher_readable(int index) {
             if (!cl) cl = memmem(c->pending, headlen, "Content-Length: ", 16);
             size_t bodylen = cl ? (size_t)atol(cl + 16) : 0;
             if (c->pending_len < headlen + bodylen) break;
-            if (memcmp(c->pending + 9, "200", 3) != 0) refused_publishes++;
+            if (memcmp(c->pending + 9, "200", 3) != 0) {
+                if (!refused_publishes) fprintf(stderr, "fanout-load: a publish was answered %.12s\n", (const char *)c->pending);
+                refused_publishes++;
+            }
             answered++;
             c->busy = 0;
             memmove(c->pending, c->pending + headlen + bodylen, c->pending_len - headlen - bodylen);
