@@ -29,7 +29,10 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Where pre-encoded frames are written from: the frame encoder's context, so they skip it,
     /// or, when this handler encodes its frames itself, the frame reader's just before it.
     private var encoderContext: ChannelHandlerContext?
-    private var keepaliveTimer: Scheduled<Void>?
+    /// A callback, not a `scheduleTask`: no promise and closure to allocate per connection.
+    private var keepaliveTimer: NIOScheduledCallback?
+    /// This handler's context, for the keepalive callback (set while it is scheduled).
+    private var keepaliveContext: ChannelHandlerContext?
     /// State most connections never use, made on first use (see ``Seldom``).
     private var seldomState: Seldom?
 
@@ -355,11 +358,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func scheduleKeepalive(context: ChannelHandlerContext) {
         guard let keepalive else { return }
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        keepaliveTimer = context.eventLoop.scheduleTask(deadline: keepalive.nextDeadline) {
-            let (handler, context) = loopBound.value
-            handler.keepaliveTick(context: context)
-        }
+        keepaliveContext = context
+        keepaliveTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: keepalive.nextDeadline, handler: self)
     }
 
     /// Any frame is a sign of life. The timer is not moved for each frame (it just finds a later
@@ -404,6 +404,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func cancelTimers() {
         keepaliveTimer?.cancel()
         keepaliveTimer = nil
+        keepaliveContext = nil
         fragmentTimer?.cancel()
         fragmentTimer = nil
         closeTimer?.cancel()
@@ -435,4 +436,13 @@ private final class Seldom {
     var closeTimer: Scheduled<Void>?
     var deferredPong: ByteBuffer?
     var fragmentTimer: Scheduled<Void>?
+}
+
+extension WebSocketProtocolHandler: NIOScheduledCallbackHandler {
+    /// The keepalive timer fired.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        keepaliveTimer = nil
+        guard let context = keepaliveContext else { return }
+        keepaliveTick(context: context)
+    }
 }
