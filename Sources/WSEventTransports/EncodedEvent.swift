@@ -17,8 +17,8 @@ public final class EncodedEvent: StreamElement {
     public let event: Event
     let plainFrame: ByteBuffer
     private let epoch: Epoch
-    private let v1: AtomicLazyReference<EncodedBytes>
-    private let sse: AtomicLazyReference<EncodedBytes>
+    private let v1 = LazyEncoding()
+    private let sse = LazyEncoding()
     public let retainedBytes: Int
 
     public init(_ event: Event, epoch: Epoch, allocator: ByteBufferAllocator) {
@@ -29,8 +29,6 @@ public final class EncodedEvent: StreamElement {
         let payload = plainFrame.getSlice(at: plainFrame.writerIndex - length, length: length)!
         self.event = Event(id: event.id, kind: event.kind, payload: payload)
         self.epoch = epoch
-        self.v1 = AtomicLazyReference()
-        self.sse = AtomicLazyReference()
         self.retainedBytes = Self.bytesOfAllEncodings(self.event, epoch: epoch, plainFrame: plainFrame)
     }
 
@@ -38,7 +36,7 @@ public final class EncodedEvent: StreamElement {
 
     /// The `wsevent.v1` frame, made on first use.
     var v1Frame: ByteBuffer {
-        if let made = v1.load() { return made.bytes }
+        if let made = v1.load() { return made }
         let opcode: WebSocketOpcode = event.kind == .text ? .text : .binary
         let frame = WebSocketFrameBytes.encode(
             opcode: opcode,
@@ -47,14 +45,14 @@ public final class EncodedEvent: StreamElement {
             allocator: ByteBufferAllocator()
         )
         // Two loops may race to make it: both make the same bytes, one is kept.
-        return v1.storeIfNil(EncodedBytes(frame)).bytes
+        return v1.storeIfNil(frame)
     }
 
     /// The SSE event, made on first use.
     var sseEvent: ByteBuffer {
-        if let made = sse.load() { return made.bytes }
+        if let made = sse.load() { return made }
         let text = SSEFormat.event(epoch: epoch, id: event.id, kind: event.kind, payload: event.payload, allocator: ByteBufferAllocator())
-        return sse.storeIfNil(EncodedBytes(text)).bytes
+        return sse.storeIfNil(text)
     }
 
     func frame(for mode: WireMode) -> ByteBuffer {
@@ -80,7 +78,45 @@ public final class EncodedEvent: StreamElement {
     }
 }
 
-/// An encoding made on first use, in a box that an atomic reference can hold.
+/// One encoding, made on first use by whichever loop needs it first and kept for all: an atomic
+/// word holding a retained box. (Synchronization's `AtomicLazyReference` does the same, but its
+/// `load` is a generic call into the library, ~640 instructions in callgrind, paid for every
+/// subscriber of the format; this one's is a single atomic load.)
+struct LazyEncoding: ~Copyable, Sendable {
+    private let box = Atomic<UInt>(0)
+
+    /// The encoding, if it was made.
+    func load() -> ByteBuffer? {
+        let raw = box.load(ordering: .acquiring)
+        guard raw != 0 else { return nil }
+        return Self.unbox(raw).takeUnretainedValue().bytes
+    }
+
+    /// Keeps `bytes` unless another thread kept its encoding first; returns the one kept (the
+    /// same bytes either way: encodings are deterministic).
+    func storeIfNil(_ bytes: ByteBuffer) -> ByteBuffer {
+        let made = Unmanaged.passRetained(EncodedBytes(bytes))
+        let (stored, existing) = box.compareExchange(
+            expected: 0,
+            desired: UInt(bitPattern: made.toOpaque()),
+            ordering: .acquiringAndReleasing
+        )
+        guard !stored else { return bytes }
+        made.release()
+        return Self.unbox(existing).takeUnretainedValue().bytes
+    }
+
+    deinit {
+        let raw = box.load(ordering: .acquiring)
+        if raw != 0 { Self.unbox(raw).release() }
+    }
+
+    private static func unbox(_ raw: UInt) -> Unmanaged<EncodedBytes> {
+        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: raw)!)
+    }
+}
+
+/// An encoding in a box, what a ``LazyEncoding`` points at.
 final class EncodedBytes: Sendable {
     let bytes: ByteBuffer
 
