@@ -435,9 +435,17 @@ int main(int argc, char **argv) {
         while (sent < (uint64_t)events) {
             uint64_t due = rate ? t0 + sent * 1000000000ull / (uint64_t)rate : now;
             if (due > now) break;
+            // Round robin, so that every connection is used: one that sent no request would
+            // rightly get 408 after the server's header timeout.
+            static int next_publisher = 0;
             conn_t *idle_publisher = NULL;
-            for (int k = 0; k < publishers && !idle_publisher; k++)
-                if (!conns[subscribers + k].busy) idle_publisher = &conns[subscribers + k];
+            for (int k = 0; k < publishers && !idle_publisher; k++) {
+                int index = subscribers + (next_publisher + k) % publishers;
+                if (!conns[index].busy) {
+                    idle_publisher = &conns[index];
+                    next_publisher = (next_publisher + k + 1) % publishers;
+                }
+            }
             if (!idle_publisher) break;
             if (rate && now - due > 5000000) late++;
             publish(idle_publisher, sent++);
