@@ -14,8 +14,8 @@ import WSEventWebSocket
 /// cheap `isWritable` check screens every delivery and the exact count is read only past it.
 ///
 /// Live events are the hot path (every subscriber, every event): a WebSocket subscriber writes
-/// the shared frame through an ``EncodedFrameWriter``, straight below the frame encoder, and a
-/// batch costs one call from the shard and one flush.
+/// the shared frame through an ``EncodedFrameWriter``, straight below the protocol handler, and
+/// a batch costs one call from the shard and one flush.
 package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
     /// What reaches it after a WebSocket upgrade (an SSE subscriber's request handler reads
     /// nothing more once streaming): only the ending is looked at, for the keepalive count.

@@ -1,9 +1,10 @@
 import NIOCore
 
 /// Writes pre-encoded frames (``WebSocketFrameBytes``) on an upgraded connection straight to the
-/// transport below the frame encoder: no ``WebSocketOutbound`` message to box into `NIOAny` and
-/// unwrap again, no pass through the protocol handler and the encoder for each frame. It is
-/// what a fan-out does for every subscriber and event, so it is worth its own door.
+/// transport below the protocol handler (and below NIO's frame encoder, on a pipeline that has
+/// one): no ``WebSocketOutbound`` message to box into `NIOAny` and unwrap again, no pass through
+/// the handlers for each frame. It is what a fan-out does for every subscriber and event, so it
+/// is worth its own door.
 ///
 /// The bytes take the same way as ``WebSocketOutbound/encodedFrame(_:)`` (the one that stays for
 /// everything else), so frames written either way keep their order; and like it, nothing more
