@@ -123,6 +123,11 @@ public final class EventServer: Service, Sendable {
         let pending = configuration.maxPendingBytes
         let timeouts = configuration.httpTimeouts
         let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
+        // Shared by every WebSocket subscriber of a mode.
+        let subscriberSettings = { (mode: WireMode) in
+            SubscriberSettings(format: .webSocket(mode), maxPendingBytes: pending, logger: logger, metrics: metrics.subscribers(.webSocket(mode)))
+        }
+        let (plainSubscribers, v1Subscribers) = (subscriberSettings(.plain), subscriberSettings(.v1))
         let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -139,6 +144,12 @@ public final class EventServer: Service, Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
+            // A channel keeps the buffer it first read into for good (NIO pools it for its next
+            // reads), so the first read's size is what every idle subscriber holds: NIO's default
+            // 2 KiB was a third of one's memory. Reads grow from there as a connection needs
+            // (a longer upgrade request, publish bodies); see `trimReadBuffers` for what an
+            // upgraded subscriber keeps of them.
+            .childChannelOption(.recvAllocator, value: Self.firstReads)
             .childChannelInitializer { channel in
                 metrics.connections.increment()
                 return channel.eventLoop.makeCompletedFuture {
@@ -193,8 +204,16 @@ public final class EventServer: Service, Sendable {
                             }
                             let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
                             let lease = try? claims.take()?.get()
+                            try Self.trimReadBuffers(channel)
                             try channel.pipeline.syncOperations.addHandler(
-                                SubscriberSetup.handler(for: request, format: .webSocket(mode), lease: lease, context: context, logger: logger)
+                                SubscriberSetup.handler(
+                                    for: request,
+                                    format: .webSocket(mode),
+                                    lease: lease,
+                                    context: context,
+                                    logger: logger,
+                                    settings: mode == .v1 ? v1Subscribers : plainSubscribers
+                                )
                             )
                         }
                     )
@@ -234,6 +253,19 @@ public final class EventServer: Service, Sendable {
             "-max-connections \(requested) needs more file descriptors than the limit of \(descriptors) leaves (ulimit -n); using \(limit)"
         )
         return limit
+    }
+
+    /// How a connection's reads start: small, since the first buffer stays with the channel.
+    static let firstReads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
+
+    /// After the upgrade a subscriber reads little (pongs, a close): its channel keeps one pooled
+    /// read buffer (the first, see `firstReads`) instead of one per read of a loop turn (NIO keeps
+    /// up to `maxMessagesPerRead`, 4, when a long request took several), and reads start small
+    /// again, so that buffer is not grown for the next pong.
+    static func trimReadBuffers(_ channel: Channel) throws {
+        guard let options = channel.syncOptions else { return }
+        try options.setOption(.maxMessagesPerRead, value: 1)
+        try options.setOption(.recvAllocator, value: firstReads)
     }
 
     /// Reads ``ServiceConfiguration/tls``'s certificate and key again: connections accepted from

@@ -13,7 +13,8 @@ enum SubscriberSetup {
         format: SubscriberFormat,
         lease: ConsumerLease?,
         context: ServiceContext,
-        logger: Logger
+        logger: Logger,
+        settings shared: SubscriberSettings? = nil
     ) -> any ChannelHandler {
         // An explicit since (or Last-Event-ID) wins over the consumer's stored position.
         let resume = request.resume ?? lease?.resume
@@ -21,20 +22,18 @@ enum SubscriberSetup {
         if let lease {
             written = { id in lease.written(id) }
         }
-        let configuration = context.configuration
-        let metrics = context.metrics.subscribers(format)
+        // Settings shared by a server's subscribers of a format, or made for this one.
+        let settings =
+            shared
+            ?? SubscriberSettings(
+                format: format,
+                maxPendingBytes: context.configuration.maxPendingBytes,
+                logger: logger,
+                metrics: context.metrics.subscribers(format)
+            )
         let stream = request.stream
         let makeSubscriber = { (resume: ResumePoint?, greets: Bool) in
-            StreamSubscriberHandler(
-                stream: stream,
-                format: format,
-                resume: resume,
-                maxPendingBytes: configuration.maxPendingBytes,
-                logger: logger,
-                metrics: metrics,
-                greets: greets,
-                written: written
-            )
+            StreamSubscriberHandler(stream: stream, resume: resume, settings: settings, greets: greets, written: written)
         }
         guard let log = stream.durableLog else { return makeSubscriber(resume, true) }
         return HistoryReplayHandler(

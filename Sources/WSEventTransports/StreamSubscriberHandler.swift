@@ -12,6 +12,10 @@ import WSEventWebSocket
 /// subscriber is too slow and is closed (WebSocket: 1013), so it never holds back the stream
 /// or grows memory. The channel's write-buffer high water mark is set to the same limit, so the
 /// cheap `isWritable` check screens every delivery and the exact count is read only past it.
+///
+/// Live events are the hot path (every subscriber, every event): a WebSocket subscriber writes
+/// the shared frame through an ``EncodedFrameWriter``, straight below the protocol handler, and
+/// a batch costs one call from the shard and one flush.
 package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscriber {
     /// What reaches it after a WebSocket upgrade (an SSE subscriber's request handler reads
     /// nothing more once streaming): only the ending is looked at, for the keepalive count.
@@ -19,15 +23,21 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     private let stream: WireEventStream
     private let format: SubscriberFormat
-    private let resume: ResumePoint?
-    private let maxPendingBytes: Int
-    private let logger: Logger
-    private let metrics: SubscriberMetrics
+    /// Where to resume, until the subscription is made.
+    private var resume: ResumePoint?
+    private let shared: SubscriberSettings
+    private var maxPendingBytes: Int { shared.maxPendingBytes }
+    private var logger: Logger { shared.logger }
+    private var metrics: SubscriberMetrics { shared.metrics }
     /// Events and bytes written since the last flush, counted once per batch.
     private var unsentCounts = (events: 0, bytes: 0)
     /// Bytes of the initial replay still on their way out; allowed on top of the limit.
     private var replayAllowance = 0
     private var context: ChannelHandlerContext?
+    /// The context's channel, kept: `context.channel` asks the pipeline each time.
+    private var channel: Channel?
+    /// WebSocket: where live frames go (`nil` for SSE, whose events go through the HTTP encoder).
+    private var frames: EncodedFrameWriter?
     /// The last id written; live events at or below it are skipped.
     private var position: UInt64 = 0
     /// The epoch the subscription began in.
@@ -44,7 +54,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     /// The last write of the batch being written, while `written` is set.
     private var lastWrite: EventLoopFuture<Void>?
 
-    package init(
+    /// A subscriber with settings of its own.
+    package convenience init(
         stream: WireEventStream,
         format: SubscriberFormat,
         resume: ResumePoint?,
@@ -54,23 +65,48 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         greets: Bool = true,
         written: (@Sendable (UInt64) -> Void)? = nil
     ) {
+        self.init(
+            stream: stream,
+            resume: resume,
+            settings: SubscriberSettings(format: format, maxPendingBytes: maxPendingBytes, logger: logger, metrics: metrics),
+            greets: greets,
+            written: written
+        )
+    }
+
+    /// A subscriber with settings shared by all of a server's subscribers of one format.
+    /// - Parameters:
+    ///   - greets: whether to send the format's greeting (not after a history replay that did).
+    ///   - written: told the last id written once a batch has gone to the socket (a named
+    ///     consumer's position). Such a subscriber writes through the pipeline with promises,
+    ///     not the frame writer of the fast path.
+    package init(
+        stream: WireEventStream,
+        resume: ResumePoint?,
+        settings: SubscriberSettings,
+        greets: Bool = true,
+        written: (@Sendable (UInt64) -> Void)? = nil
+    ) {
         self.greets = greets
         self.written = written
-        self.metrics = metrics
         self.stream = stream
-        self.format = format
+        self.format = settings.format
         self.resume = resume
-        self.maxPendingBytes = maxPendingBytes
-        self.logger = logger
+        self.shared = settings
     }
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
+        if case .webSocket = format, written == nil {
+            frames = EncodedFrameWriter(context.pipeline.syncOperations)
+        }
         guard let subscription = stream.subscribe(self, on: context.eventLoop, resume: resume) else {
             format.close(context: context, code: .tryAgainLater)
             return
         }
         subscribed = true
+        resume = nil
         metrics.subscribers.increment()
         position = subscription.plan.position
         epoch = subscription.epoch
@@ -113,6 +149,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
     package func handlerRemoved(context: ChannelHandlerContext) {
         leave()
         self.context = nil
+        channel = nil
+        frames = nil
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
@@ -129,24 +167,39 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     // MARK: StreamSubscriber
 
+    /// The whole batch in one call: no hop through the shard's generic code per event.
+    package func deliver(_ batch: ArraySlice<StreamDelivery<EncodedEvent>>) {
+        for item in batch {
+            switch item {
+            case .event(let event): deliver(event)
+            case .restart(let epoch): streamRestarted(epoch: epoch)
+            case .shutdown: serverShuttingDown()
+            }
+        }
+        flushBatch()
+    }
+
     package func deliver(_ event: EncodedEvent) {
-        guard subscribed, let context, event.id > position else { return }
+        guard subscribed, let context, let channel, event.id > position else { return }
         if event.id > position + 1,
-            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: context.channel.allocator)
+            let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: channel.allocator)
         {
             context.write(gap, promise: nil)
             metrics.gapNotices.increment()
         }
-        if written != nil {
+        let bytes = format.bytes(of: event)
+        if let frames {
+            frames.write(bytes)
+        } else if written != nil {
             lastWrite = context.write(format.message(for: event))
         } else {
             context.write(format.message(for: event), promise: nil)
         }
         unsentCounts.events += 1
-        unsentCounts.bytes += format.bytes(of: event).readableBytes
+        unsentCounts.bytes += bytes.readableBytes
         position = event.id
         needsFlush = true
-        if !context.channel.isWritable, pendingBytes(context) > maxPendingBytes + replayAllowance {
+        if !channel.isWritable, pendingBytes(channel) > maxPendingBytes + replayAllowance {
             tooSlow(context: context)
         }
     }
@@ -155,7 +208,11 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         countWritten()
         guard needsFlush, let context else { return }
         needsFlush = false
-        context.flush()
+        if let frames {
+            frames.flush()
+        } else {
+            context.flush()
+        }
         if let written, let lastWrite {
             let id = position
             lastWrite.whenSuccess { written(id) }
@@ -195,8 +252,8 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         context.writeAndFlush(format.heartbeatMessage, promise: nil)
     }
 
-    private func pendingBytes(_ context: ChannelHandlerContext) -> Int {
-        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
+    private func pendingBytes(_ channel: Channel) -> Int {
+        (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? .max
     }
 
     private func tooSlow(context: ChannelHandlerContext) {
@@ -221,5 +278,22 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         subscribed = false
         metrics.subscribers.decrement()
         stream.unsubscribe(self, on: context.eventLoop)
+    }
+}
+
+/// What all subscribers of one server and format have in common, made once and shared: an idle
+/// subscriber holds a reference instead of its own logger and counters (about 100 bytes each).
+package final class SubscriberSettings: Sendable {
+    let format: SubscriberFormat
+    /// Bytes a subscriber may fall behind before it is closed.
+    let maxPendingBytes: Int
+    let logger: Logger
+    let metrics: SubscriberMetrics
+
+    package init(format: SubscriberFormat, maxPendingBytes: Int, logger: Logger, metrics: SubscriberMetrics = .disabled) {
+        self.format = format
+        self.maxPendingBytes = maxPendingBytes
+        self.logger = logger
+        self.metrics = metrics
     }
 }

@@ -1,9 +1,9 @@
 import NIOCore
 import NIOWebSocket
 
-/// Sits right after NIO's frame codec and speaks RFC 6455 for the application behind it:
-/// reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and does
-/// the close handshake both ways. The application sees ``WebSocketInbound`` and writes
+/// Sits right after the frame decoder and encoder and speaks RFC 6455 for the application behind
+/// it: reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and
+/// does the close handshake both ways. The application sees ``WebSocketInbound`` and writes
 /// ``WebSocketOutbound``.
 ///
 /// The decisions live in value types beside it: ``MessageAssembler`` (fragments, UTF-8, size),
@@ -17,37 +17,88 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = WebSocketFrame
 
     private let isServer: Bool
-    private let configuration: WebSocketConfiguration
+    /// What this handler needs of its configuration, not all of it: every upgraded connection
+    /// keeps one, so its size counts (a `WebSocketConfiguration` also carries a client's TLS).
+    private let closeTimeout: TimeAmount
+    private let fragmentTimeout: Duration?
+    private let keepaliveTimes: (ping: TimeAmount, pong: TimeAmount)?
     private var assembler: MessageAssembler
     private var keepalive: KeepaliveStateMachine?
     private var handshake = CloseHandshake()
-    /// How the connection ended, reported to the application once.
-    private var ending = WebSocketEnding()
     private var reportedEnding = false
-    /// Pings the application sent and awaits, oldest first, by the payload they carry.
-    private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
-    private var lastPingID: UInt64 = 0
-    /// The frame encoder's context: pre-encoded frames are written from there, so they skip it.
+    /// Where pre-encoded frames are written from: the frame encoder's context, so they skip it,
+    /// or, when this handler encodes its frames itself, the frame reader's just before it.
     private var encoderContext: ChannelHandlerContext?
-    private var keepaliveTimer: Scheduled<Void>?
-    private var closeTimer: Scheduled<Void>?
-    /// The latest ping not answered yet because the channel was not writable.
-    private var deferredPong: ByteBuffer?
-    /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
-    private var fragmentTimer: Scheduled<Void>?
+    /// A callback, not a `scheduleTask`: no promise and closure to allocate per connection.
+    private var keepaliveTimer: NIOScheduledCallback?
+    /// This handler's context, for the keepalive callback (set while it is scheduled).
+    private var keepaliveContext: ChannelHandlerContext?
+    /// State most connections never use, made on first use (see ``Seldom``).
+    private var seldomState: Seldom?
 
-    init(isServer: Bool, configuration: WebSocketConfiguration) {
+    /// How the connection ended, reported to the application once.
+    private var ending: WebSocketEnding {
+        get { seldomState?.ending ?? WebSocketEnding() }
+        set { seldom.ending = newValue }
+    }
+    /// Pings the application sent and awaits, oldest first, by the payload they carry.
+    private var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] {
+        get { seldomState?.pingsAwaitingPong ?? [] }
+        set { if seldomState != nil || !newValue.isEmpty { seldom.pingsAwaitingPong = newValue } }
+    }
+    private var lastPingID: UInt64 {
+        get { seldomState?.lastPingID ?? 0 }
+        set { seldom.lastPingID = newValue }
+    }
+    private var closeTimer: Scheduled<Void>? {
+        get { seldomState?.closeTimer }
+        set { if seldomState != nil || newValue != nil { seldom.closeTimer = newValue } }
+    }
+    /// The latest ping not answered yet because the channel was not writable.
+    private var deferredPong: ByteBuffer? {
+        get { seldomState?.deferredPong }
+        set { if seldomState != nil || newValue != nil { seldom.deferredPong = newValue } }
+    }
+    /// Runs from a fragmented message's first frame to its last (``WebSocketConfiguration/fragmentTimeout``).
+    private var fragmentTimer: Scheduled<Void>? {
+        get { seldomState?.fragmentTimer }
+        set { if seldomState != nil || newValue != nil { seldom.fragmentTimer = newValue } }
+    }
+    private var seldom: Seldom {
+        if let seldomState { return seldomState }
+        let made = Seldom()
+        seldomState = made
+        return made
+    }
+
+    /// Writes frames as bytes (see ``outbound(_:_:)``) instead of to NIO's frame encoder.
+    private let encodesFrames: Bool
+
+    /// - Parameter encodesFrames: a server pipeline without NIO's `WebSocketFrameEncoder`
+    ///   (``WebSocketUpgrader``): this handler writes its frames' bytes itself.
+    init(isServer: Bool, configuration: WebSocketConfiguration, encodesFrames: Bool = false) {
+        precondition(isServer || !encodesFrames, "client frames are masked: NIO's encoder writes them")
         self.isServer = isServer
-        self.configuration = configuration
+        self.encodesFrames = encodesFrames
+        self.closeTimeout = TimeAmount(configuration.closeTimeout)
+        self.fragmentTimeout = configuration.fragmentTimeout
+        self.keepaliveTimes = configuration.pingInterval.map { (TimeAmount($0), TimeAmount(configuration.pongTimeout)) }
         self.assembler = MessageAssembler(maxMessageSize: configuration.maxMessageSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-        if let pingInterval = configuration.pingInterval {
+        if encodesFrames {
+            // WebSocketUpgrader puts the reader right before this handler, and it is inbound
+            // only: pre-encoded frames written from its context go straight below it, one
+            // context hop less per write and flush than from this handler's own.
+            encoderContext = (try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameReader.self)) ?? context
+        } else {
+            encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        if let keepaliveTimes {
             keepalive = KeepaliveStateMachine(
-                pingInterval: TimeAmount(pingInterval),
-                pongTimeout: TimeAmount(configuration.pongTimeout),
+                pingInterval: keepaliveTimes.ping,
+                pongTimeout: keepaliveTimes.pong,
                 now: context.eventLoop.now
             )
             scheduleKeepalive(context: context)
@@ -56,6 +107,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        encoderContext = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -127,7 +179,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func sendPong(_ data: ByteBuffer, context: ChannelHandlerContext) {
         let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: makeMaskKey(), data: data)
-        context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        context.writeAndFlush(outbound(pong, context), promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -154,7 +206,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             let violation: WebSocketError
             switch error {
             case .invalidFrameLength:
-                violation = .violation(.messageTooLarge, "a frame larger than the \(configuration.maxMessageSize)-byte limit")
+                violation = .violation(.messageTooLarge, "a frame larger than the \(assembler.maxMessageSize)-byte limit")
             case .fragmentedControlFrame:
                 violation = .violation(.protocolError, "a fragmented control frame")
             case .multiByteControlFrameLength:
@@ -202,7 +254,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             guard handshake.isOpen else { return promise?.fail(WebSocketError.closed) ?? () }
             let opcode: WebSocketOpcode = message.kind == .text ? .text : .binary
             let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: makeMaskKey(), data: message.data)
-            context.write(wrapOutboundOut(frame), promise: promise)
+            context.write(outbound(frame, context), promise: promise)
         case .encodedFrame(let bytes):
             guard handshake.isOpen, let encoderContext else { return promise?.fail(WebSocketError.closed) ?? () }
             encoderContext.write(NIOAny(IOData.byteBuffer(bytes)), promise: promise)
@@ -216,8 +268,24 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             var data = context.channel.allocator.buffer(capacity: 8)
             data.writeInteger(lastPingID)
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: data)
-            context.write(wrapOutboundOut(ping), promise: promise)
+            context.write(outbound(ping, context), promise: promise)
         }
+    }
+
+    // MARK: Pre-encoded frames (EncodedFrameWriter)
+
+    var acceptsEncodedFrames: Bool { handshake.isOpen && encoderContext != nil }
+
+    /// What `.encodedFrame` does, without the message around it.
+    func writeEncodedFrame(_ bytes: ByteBuffer) -> Bool {
+        guard handshake.isOpen, let encoderContext else { return false }
+        encoderContext.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+        return true
+    }
+
+    /// Neither this handler nor the encoder holds writes back: the flush can start below them.
+    func flushEncodedFrames() {
+        encoderContext?.flush()
     }
 
     // MARK: Closing
@@ -269,13 +337,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func sendCloseFrame(_ payload: CloseFramePayload, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let data = payload.encoded(allocator: context.channel.allocator)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: makeMaskKey(), data: data)
-        return context.writeAndFlush(wrapOutboundOut(frame))
+        return context.writeAndFlush(outbound(frame, context))
     }
 
     private func scheduleCloseTimeout(context: ChannelHandlerContext) {
         guard closeTimer == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeTimer = context.eventLoop.scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
+        closeTimer = context.eventLoop.scheduleTask(in: closeTimeout) {
             loopBound.value.close(promise: nil)
         }
     }
@@ -290,11 +358,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func scheduleKeepalive(context: ChannelHandlerContext) {
         guard let keepalive else { return }
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        keepaliveTimer = context.eventLoop.scheduleTask(deadline: keepalive.nextDeadline) {
-            let (handler, context) = loopBound.value
-            handler.keepaliveTick(context: context)
-        }
+        keepaliveContext = context
+        keepaliveTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: keepalive.nextDeadline, handler: self)
     }
 
     /// Any frame is a sign of life. The timer is not moved for each frame (it just finds a later
@@ -317,7 +382,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             break
         case .sendPing:
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
+            context.writeAndFlush(outbound(ping, context), promise: nil)
         case .closeConnection:
             return fail(context: context, .pongTimedOut)
         }
@@ -326,7 +391,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Bounds how long the peer may hold a message open: its fragments are held in memory.
     private func startFragmentTimer(context: ChannelHandlerContext) {
-        guard fragmentTimer == nil, let timeout = configuration.fragmentTimeout else { return }
+        guard fragmentTimer == nil, let timeout = fragmentTimeout else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         fragmentTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             let (handler, context) = loopBound.value
@@ -339,13 +404,45 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
     private func cancelTimers() {
         keepaliveTimer?.cancel()
         keepaliveTimer = nil
+        keepaliveContext = nil
         fragmentTimer?.cancel()
         fragmentTimer = nil
         closeTimer?.cancel()
         closeTimer = nil
     }
 
+    /// A frame for the next handler down: the `WebSocketFrame` itself for NIO's encoder, or with
+    /// `encodesFrames` its bytes (a server's frames are unmasked and final, so
+    /// ``WebSocketFrameBytes`` encodes them).
+    private func outbound(_ frame: WebSocketFrame, _ context: ChannelHandlerContext) -> NIOAny {
+        guard encodesFrames else { return wrapOutboundOut(frame) }
+        let bytes = WebSocketFrameBytes.encode(opcode: frame.opcode, payload: frame.data, allocator: context.channel.allocator)
+        return NIOAny(IOData.byteBuffer(bytes))
+    }
+
     private func makeMaskKey() -> WebSocketMaskingKey? {
         isServer ? nil : .random()
+    }
+}
+
+/// What a ``WebSocketProtocolHandler`` needs only once its connection ends, pings from the
+/// application, fragments or a slow reader: out of line, so that an idle connection holds one
+/// pointer for it, not ~250 bytes of empty fields (the ending alone, an error with its URL,
+/// status and detail, is ~150).
+private final class Seldom {
+    var ending = WebSocketEnding()
+    var pingsAwaitingPong: [(id: UInt64, promise: EventLoopPromise<Void>)] = []
+    var lastPingID: UInt64 = 0
+    var closeTimer: Scheduled<Void>?
+    var deferredPong: ByteBuffer?
+    var fragmentTimer: Scheduled<Void>?
+}
+
+extension WebSocketProtocolHandler: NIOScheduledCallbackHandler {
+    /// The keepalive timer fired.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        keepaliveTimer = nil
+        guard let context = keepaliveContext else { return }
+        keepaliveTick(context: context)
     }
 }

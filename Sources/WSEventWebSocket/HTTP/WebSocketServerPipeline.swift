@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// Builds the server side of a connection: HTTP/1.1 with a WebSocket upgrader, and after the
-/// upgrade NIO's frame codec followed by ``WebSocketProtocolHandler``.
+/// upgrade a ``WebSocketFrameReader`` and a ``WebSocketProtocolHandler`` (see ``WebSocketUpgrader``).
 package enum WebSocketServerPipeline {
     /// Configures `channel`; call on its event loop.
     ///
@@ -22,18 +22,7 @@ package enum WebSocketServerPipeline {
         shouldUpgrade: @escaping @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
         upgraded: @escaping @Sendable (Channel, HTTPRequestHead) throws -> Void
     ) throws {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: max(configuration.maxMessageSize, 125),
-            automaticErrorHandling: false,
-            shouldUpgrade: shouldUpgrade,
-            upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    let handler = WebSocketProtocolHandler(isServer: true, configuration: configuration)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    try upgraded(channel, head)
-                }
-            }
-        )
+        let upgrader = WebSocketUpgrader(configuration: configuration, shouldUpgrade: shouldUpgrade, upgraded: upgraded)
         let requestPhase: [any RemovableChannelHandler] =
             timeouts.map { [WritabilityReadGate(), RequestTimeoutHandler(timeouts: $0, now: channel.eventLoop.now)] } ?? []
         let boundHandlers = NIOLoopBound(requestPhase + [httpHandler], eventLoop: channel.eventLoop)
