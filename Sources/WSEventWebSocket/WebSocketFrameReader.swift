@@ -26,10 +26,14 @@ final class WebSocketFrameReader: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         var buffer = unwrapInboundIn(data)
+        // Whether `buffer` is our own copy (an unfinished frame and what came after it), not
+        // the channel's pooled read buffer.
+        var owned = false
         if var unfinished = self.unfinished {
             self.unfinished = nil
             unfinished.writeBuffer(&buffer)
             buffer = unfinished
+            owned = true
         }
         do {
             // The decoder hands each frame on itself, and says when it needs more bytes (a
@@ -41,10 +45,16 @@ final class WebSocketFrameReader: ChannelInboundHandler {
             return
         }
         if buffer.readableBytes > 0 {
-            // A copy of just the rest: the read buffer itself goes back to the channel's pool.
-            var rest = context.channel.allocator.buffer(capacity: buffer.readableBytes)
-            rest.writeBuffer(&buffer)
-            unfinished = rest
+            if owned {
+                // Ours already: keep it, so a large frame arriving in many reads is copied
+                // once per read, not all of it again at each.
+                unfinished = buffer
+            } else {
+                // A copy of just the rest: the read buffer itself goes back to the channel's pool.
+                var rest = context.channel.allocator.buffer(capacity: buffer.readableBytes)
+                rest.writeBuffer(&buffer)
+                unfinished = rest
+            }
         }
     }
 
