@@ -375,6 +375,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
+    private func pingWritten(context: ChannelHandlerContext) {
+        guard handshake.isOpen, keepalive != nil else { return }
+        keepalive!.pingWritten(at: context.eventLoop.now)
+        keepaliveTimer?.cancel()
+        scheduleKeepalive(context: context)
+    }
+
     private func keepaliveTick(context: ChannelHandlerContext) {
         guard handshake.isOpen, keepalive != nil else { return }
         switch keepalive!.tick(at: context.eventLoop.now) {
@@ -382,7 +389,15 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, RemovableChannelHand
             break
         case .sendPing:
             let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: makeMaskKey(), data: ByteBuffer())
-            context.writeAndFlush(outbound(ping, context), promise: nil)
+            // The pong is due from when the ping reaches the socket, not from when it joined
+            // the queue behind frames the peer has yet to read.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            written.futureResult.whenSuccess {
+                let (handler, context) = loopBound.value
+                handler.pingWritten(context: context)
+            }
+            context.writeAndFlush(outbound(ping, context), promise: written)
         case .closeConnection:
             return fail(context: context, .pongTimedOut)
         }

@@ -16,6 +16,7 @@ import WSEventCore
         #expect(keepalive.nextDeadline == start + .seconds(30))
         #expect(keepalive.tick(at: start + .seconds(29)) == .none)
         #expect(keepalive.tick(at: start + .seconds(30)) == .sendPing)
+        keepalive.pingWritten(at: start + .seconds(30))
         #expect(keepalive.awaitingPong)
         #expect(keepalive.nextDeadline == start + .seconds(40))
         #expect(keepalive.tick(at: start + .seconds(39)) == .none)
@@ -41,6 +42,7 @@ import WSEventCore
         for _ in 0..<1000 {
             now = keepalive.nextDeadline + .milliseconds(900)  // the timer drifts
             #expect(keepalive.tick(at: now) == .sendPing)
+            keepalive.pingWritten(at: now)
             now = now + .milliseconds(9_000)  // the pong takes most of the timeout
             #expect(keepalive.tick(at: now) == .none)
             keepalive.heardFromPeer(at: now)
@@ -53,5 +55,29 @@ import WSEventCore
             keepalive.heardFromPeer(at: start + .seconds(Int64(second)))
             #expect(keepalive.tick(at: start + .seconds(Int64(second))) == .none)
         }
+    }
+
+    /// A ping queued behind frames the peer is still reading has not reached it: the pong is due
+    /// a pong timeout after the ping is written, however long it waited in the queue.
+    @Test func aPingQueuedBehindABacklogIsDueFromWhenItIsWritten() {
+        var keepalive = machine()
+        #expect(keepalive.tick(at: start + .seconds(30)) == .sendPing)
+        #expect(keepalive.tick(at: start + .seconds(45)) == .none, "still queued: not late")
+        keepalive.pingWritten(at: start + .seconds(55))
+        #expect(keepalive.nextDeadline == start + .seconds(65))
+        #expect(keepalive.tick(at: start + .seconds(64)) == .none)
+        keepalive.heardFromPeer(at: start + .seconds(64))
+        #expect(!keepalive.awaitingPong)
+    }
+
+    /// A peer that reads nothing at all never lets the ping out: it is still closed, after the
+    /// allowance of pong timeouts for a queued ping.
+    @Test func aPingThatNeverGetsOutEndsTheConnectionAfterTheAllowance() {
+        var keepalive = machine()
+        #expect(keepalive.tick(at: start + .seconds(30)) == .sendPing)
+        let allowance = TimeAmount.seconds(10 * KeepaliveStateMachine.queuedPingAllowance)
+        #expect(keepalive.nextDeadline == start + .seconds(30) + allowance)
+        #expect(keepalive.tick(at: start + .seconds(30) + allowance - .seconds(1)) == .none)
+        #expect(keepalive.tick(at: start + .seconds(30) + allowance) == .closeConnection)
     }
 }
