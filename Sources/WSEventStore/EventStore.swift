@@ -192,14 +192,7 @@ public final class EventStore: Sendable {
     ) async throws -> Epoch {
         let connection = try await PostgresConnection.connect(
             on: eventLoopGroup.any(),
-            configuration: PostgresConnection.Configuration(
-                host: url.host,
-                port: url.port,
-                username: url.user,
-                password: url.password,
-                database: url.database,
-                tls: .disable
-            ),
+            configuration: url.connectionConfiguration,
             id: 1,
             logger: logger
         )

@@ -34,14 +34,7 @@ final class StoreConnection: Sendable {
 
     init(role: String, url: StoreURL, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         self.role = role
-        var configuration = PostgresConnection.Configuration(
-            host: url.host,
-            port: url.port,
-            username: url.user,
-            password: url.password,
-            database: url.database,
-            tls: .disable
-        )
+        var configuration = url.connectionConfiguration
         configuration.options.connectTimeout = .seconds(5)
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup

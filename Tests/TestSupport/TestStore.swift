@@ -83,14 +83,7 @@ public final class TestDatabase: Sendable {
         let logger = Logger(label: "wsevent.test-store")
         let connection = try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(),
-            configuration: PostgresConnection.Configuration(
-                host: url.host,
-                port: url.port,
-                username: url.user,
-                password: url.password,
-                database: url.database,
-                tls: .disable
-            ),
+            configuration: url.connectionConfiguration,
             id: 1,
             logger: logger
         )
