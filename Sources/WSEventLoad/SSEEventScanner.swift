@@ -23,14 +23,7 @@ public struct SSEEventScanner: Sendable {
     /// Scans `incoming` and calls `body` once per complete event with data: with its decoded
     /// header, or nil when its first data line does not start with one.
     public mutating func scan(_ incoming: ByteBuffer, _ body: (PayloadHeader?) throws -> Void) throws {
-        var buffer: ByteBuffer
-        if pending.readableBytes == 0 {
-            buffer = incoming
-        } else {
-            pending.writeImmutableBuffer(incoming)
-            buffer = pending
-            pending = ByteBuffer()
-        }
+        var buffer = ByteBuffer.joining(&pending, incoming)
         let consumed = try buffer.withUnsafeReadableBytes { bytes -> Int in
             var start = 0
             var index = 0

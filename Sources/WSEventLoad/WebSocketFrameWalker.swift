@@ -33,14 +33,7 @@ public struct WebSocketFrameWalker: Sendable {
         _ incoming: ByteBuffer,
         _ body: (_ firstByte: UInt8, _ payload: UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        var buffer: ByteBuffer
-        if pending.readableBytes == 0 {
-            buffer = incoming
-        } else {
-            pending.writeImmutableBuffer(incoming)
-            buffer = pending
-            pending = ByteBuffer()
-        }
+        var buffer = ByteBuffer.joining(&pending, incoming)
         let maxFrameBytes = self.maxFrameBytes
         let consumed = try buffer.withUnsafeReadableBytes { bytes -> Int in
             var offset = 0
