@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .library(name: "WSEventCore", targets: ["WSEventCore"]),
         .library(name: "WSEventWebSocket", targets: ["WSEventWebSocket"]),
+        // The PostgreSQL store, a plug-in: an app that wants `-store` adds this product too.
+        .library(name: "WSEventPostgres", targets: ["WSEventPostgres"]),
         .executable(name: "wsevent-service", targets: ["wsevent-service"]),
         .executable(name: "wsclient", targets: ["wsclient"]),
     ],
@@ -56,6 +58,17 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // The storage interface: what a store (PostgreSQL, a broker's log) implements and the
+        // server drives. No driver here: each store is a plug-in target of its own.
+        .target(
+            name: "WSEventStorage",
+            dependencies: [
+                "WSEventStreams",
+                nio("NIOCore"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The wire formats (plain and v1 WebSocket frames, SSE) encoded once per event, the
         // subscriber handler that writes them, the SSE client.
         .target(
@@ -66,6 +79,8 @@ let package = Package(
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
                 nio("NIOWebSocket"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -78,20 +93,7 @@ let package = Package(
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-        // The durable, replicated log under origin and hub streams: PostgreSQL assigns the ids,
-        // keeps the epoch, the events and the consumer cursors; LISTEN/NOTIFY tells replicas.
-        .target(
-            name: "WSEventStore",
-            dependencies: [
-                "WSEventStreams", "WSEventRoles",
-                nio("NIOCore"),
-                nio("NIOPosix"),
                 nio("NIOConcurrencyHelpers"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -100,7 +102,7 @@ let package = Package(
         .target(
             name: "WSEventService",
             dependencies: [
-                "WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventStore",
+                "WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
@@ -114,10 +116,28 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // One import for apps.
+        // One import for apps: no database or broker client comes with it.
         .target(
             name: "WSEventCore",
-            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventTransports", "WSEventRoles", "WSEventStore", "WSEventService"]
+            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles", "WSEventService"]
+        ),
+
+        // Stores, plug-ins beside the layers: each implements WSEventStorage's interface in a
+        // target of its own, and only the executable (or an app that asks) links it.
+
+        // PostgreSQL as the durable, replicated log under origin and hub streams: it assigns the
+        // ids, keeps the epoch, the events and the consumer cursors; LISTEN/NOTIFY tells replicas.
+        .target(
+            name: "WSEventPostgres",
+            dependencies: [
+                "WSEventStreams", "WSEventStorage",
+                nio("NIOCore"),
+                nio("NIOPosix"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .target(
             name: "WSEventCLI",
@@ -131,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "wsevent-service",
             dependencies: [
-                "WSEventCore", "WSEventCLI",
+                "WSEventCore", "WSEventCLI", "WSEventPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +174,7 @@ let package = Package(
             dependencies: [
                 "WSEventWebSocket",
                 nio("NIOCore"),
+                nio("NIOConcurrencyHelpers"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -173,7 +194,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "WSEventCore",
+                "WSEventCore", "WSEventPostgres",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
@@ -242,7 +263,7 @@ let package = Package(
         .testTarget(
             name: "WSEventCLITests",
             dependencies: [
-                "WSEventCLI", "WSEventCore", "TestSupport",
+                "WSEventCLI", "WSEventCore", "WSEventPostgres", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
@@ -250,9 +271,9 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "WSEventStoreTests",
+            name: "WSEventPostgresTests",
             dependencies: [
-                "WSEventStore", "WSEventCore", "TestSupport",
+                "WSEventPostgres", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -2,12 +2,13 @@ import ArgumentParser
 import WSEventCore
 
 extension ServiceFlags {
-    /// `-store`, `-retention` and `-consumer-ttl`: the URL is parsed here, so a bad one is one
-    /// line before anything listens; the database itself is reached (with backoff) once running.
-    func applyStore(to configuration: inout ServiceConfiguration, env: EnvironmentLookup) throws {
+    /// `-store`, `-retention` and `-consumer-ttl`, read by the store kind whose scheme the URL
+    /// names: a bad URL is one line before anything listens; the store itself is reached (with
+    /// backoff) once running.
+    func applyStore(to configuration: inout ServiceConfiguration, env: EnvironmentLookup, kinds: [StoreKind]) throws {
         let retentionText = retention ?? env["retention"]
         let ttlText = consumerTTL ?? env["consumer-ttl"]
-        guard let url = try storeURL(env: env) else {
+        guard let url = store ?? env["store"], !url.isEmpty else {
             if retentionText != nil { throw ValidationError("-retention needs -store: only a store keeps events past memory") }
             if ttlText != nil { throw ValidationError("-consumer-ttl needs -store: only a store keeps consumer positions") }
             return
@@ -15,21 +16,16 @@ extension ServiceFlags {
         if configuration.isRelay {
             throw ValidationError("-store keeps an origin's stream; a relay mirrors its upstream's: drop -store, or the upstream")
         }
-        var store = StoreConfiguration(url: url)
-        if let retentionText { store.retention = try Self.retention(retentionText) }
-        if let ttl = try Self.duration(ttlText, flag: "consumer-ttl", from: "1s", upTo: "87600h") { store.consumerTTL = ttl }
-        configuration.store = store
-    }
-
-    /// `-store` or `WSEVENT_STORE`, parsed; `nil` when neither is given.
-    public func storeURL(environment: [String: String]) throws -> StoreURL? {
-        try storeURL(env: EnvironmentLookup(environment))
-    }
-
-    func storeURL(env: EnvironmentLookup) throws -> StoreURL? {
-        guard let text = store ?? env["store"], !text.isEmpty else { return nil }
+        var options = StoreOptions(url: url)
+        if let retentionText { options.retention = try Self.retention(retentionText) }
+        options.consumerTTL = try Self.duration(ttlText, flag: "consumer-ttl", from: "1s", upTo: "87600h")
+        guard let kind = kinds.first(where: { kind in options.scheme.map(kind.schemes.contains) ?? false }) else {
+            let shown = StoreOptions.redacted(url)
+            guard !kinds.isEmpty else { throw ValidationError("-store: '\(shown)': this build has no store") }
+            throw ValidationError("-store: '\(shown)' is not a store URL this build knows: \(kinds.map(\.example).joined(separator: ", "))")
+        }
         do {
-            return try StoreURL(parsing: text)
+            configuration.store = try kind.configuration(options)
         } catch {
             throw ValidationError("-store: \(error)")
         }

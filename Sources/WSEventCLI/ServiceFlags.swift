@@ -98,7 +98,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// upstreams instead of the system's roots", "tls-ca"))
     public var tlsCA: String?
 
-    @Option(name: .go("store"), help: .env("PostgreSQL store postgres://USER:PASSWORD@HOST:PORT/DB: the stream is durable and shared by every instance on it (docs/STORE.md)", "store"))
+    @Option(name: .go("store"), help: .env("Store URL, postgres://USER:PASSWORD@HOST:PORT/DB: the stream is durable and shared by every instance on it (docs/STORE.md)", "store"))
     public var store: String?
 
     @Option(name: .go("retention"), help: .env("What the store keeps for resuming: a count of events, an age, or both as COUNT,AGE (default 1000000,168h)", "retention"))
@@ -133,8 +133,9 @@ public struct ServiceFlags: ParsableArguments {
     }
 
     /// The configuration these flags describe, with `environment` filling what flags leave out.
+    /// - Parameter stores: the kinds of store `-store` may name (the executable links them).
     /// - Throws: `ValidationError` with one line naming the flag and the bad value.
-    public func configuration(environment: [String: String] = [:]) throws -> ServiceConfiguration {
+    public func configuration(environment: [String: String] = [:], stores: [StoreKind] = []) throws -> ServiceConfiguration {
         let env = EnvironmentLookup(environment)
         // The library's defaults suit an embedder (a hub, no page); the command applies the
         // seed's, so that every seed command works unchanged.
@@ -273,7 +274,7 @@ public struct ServiceFlags: ParsableArguments {
             configuration.maxPendingBytes = value
         }
         try applyTLS(to: &configuration, env: env)
-        try applyStore(to: &configuration, env: env)
+        try applyStore(to: &configuration, env: env, kinds: stores)
         return configuration
     }
 

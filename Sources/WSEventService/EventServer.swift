@@ -7,7 +7,7 @@ import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import WSEventRoles
-import WSEventStore
+import WSEventStorage
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -33,8 +33,8 @@ public final class EventServer: Service, Sendable {
     public let stream: WireEventStream
     /// The state of each upstream consumed, as `/healthz` shows it.
     public let upstreams: UpstreamLinks
-    /// The durable store under ``stream``, with ``ServiceConfiguration/store``.
-    public let store: EventStore?
+    /// The store under ``stream``, with ``ServiceConfiguration/store``.
+    public let store: (any StreamStore)?
     private let lifecycle: ServerLifecycle
     /// What `/metrics` shows.
     package let metrics: ServiceMetrics
@@ -51,7 +51,7 @@ public final class EventServer: Service, Sendable {
         registry: StreamRegistry<EncodedEvent>,
         stream: WireEventStream,
         upstreams: UpstreamLinks,
-        store: EventStore?,
+        store: (any StreamStore)?,
         lifecycle: ServerLifecycle,
         metrics: ServiceMetrics,
         serverChannel: Channel,
@@ -107,7 +107,7 @@ public final class EventServer: Service, Sendable {
         let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
         let lifecycle = ServerLifecycle()
         let store = configuration.store.map { storeConfiguration in
-            EventStore(configuration: storeConfiguration, eventLoopGroup: group, metricsFactory: metrics.factory, logger: logger)
+            storeConfiguration.makeStore(context: StoreContext(eventLoopGroup: group, metricsFactory: metrics.factory, logger: logger))
         }
         store?.serve(stream)
         let context = ServiceContext(
@@ -119,16 +119,14 @@ public final class EventServer: Service, Sendable {
             store: store
         )
         let quiescing = ServerQuiescingHelper(group: group)
-        let webSocket = configuration.webSocket
-        let pending = configuration.maxPendingBytes
-        let timeouts = configuration.httpTimeouts
         let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
-        // Shared by every WebSocket subscriber of a mode.
-        let subscriberSettings = { (mode: WireMode) in
-            SubscriberSettings(format: .webSocket(mode), maxPendingBytes: pending, logger: logger, metrics: metrics.subscribers(.webSocket(mode)))
-        }
-        let (plainSubscribers, v1Subscribers) = (subscriberSettings(.plain), subscriberSettings(.v1))
-        let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
+        let setup = ConnectionSetup(
+            context: context,
+            connections: connections,
+            tls: try configuration.tls.map { try TLSContextBox(files: $0) },
+            logger: logger
+        )
+        let pending = configuration.maxPendingBytes
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -147,77 +145,12 @@ public final class EventServer: Service, Sendable {
             // A channel keeps the buffer it first read into for good (NIO pools it for its next
             // reads), so the first read's size is what every idle subscriber holds: NIO's default
             // 2 KiB was a third of one's memory. Reads grow from there as a connection needs
-            // (a longer upgrade request, publish bodies); see `trimReadBuffers` for what an
-            // upgraded subscriber keeps of them.
-            .childChannelOption(.recvAllocator, value: Self.firstReads)
+            // (a longer upgrade request, publish bodies); see `ConnectionSetup.trimReadBuffers`
+            // for what an upgraded subscriber keeps of them.
+            .childChannelOption(.recvAllocator, value: ConnectionSetup.firstReads)
             .childChannelInitializer { channel in
                 metrics.connections.increment()
-                return channel.eventLoop.makeCompletedFuture {
-                    // TLS first, so that everything after it, refusals included, is encrypted.
-                    if let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
-                    }
-                    guard connections.admit() else {
-                        metrics.count(.limit)
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandlers([
-                            RequestTimeoutHandler(timeouts: timeouts, now: channel.eventLoop.now), ConnectionLimitResponder(),
-                        ])
-                        return
-                    }
-                    channel.closeFuture.whenComplete { _ in connections.release() }
-                    // A named consumer's claim, from the upgrade decision to the handler.
-                    let claims = ConsumerClaimBox()
-                    try WebSocketServerPipeline.configure(
-                        channel: channel,
-                        configuration: webSocket,
-                        timeouts: timeouts,
-                        httpHandler: ServiceHTTPHandler(context: context, logger: logger, claims: claims),
-                        shouldUpgrade: { channel, head in
-                            guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
-                                return channel.eventLoop.makeSucceededFuture(nil)
-                            }
-                            var headers = HTTPHeaders()
-                            if WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers)) == .v1 {
-                                headers.add(name: "Sec-WebSocket-Protocol", value: WireMode.v1Subprotocol)
-                            }
-                            guard request.consumer != nil else { return channel.eventLoop.makeSucceededFuture(headers) }
-                            let accepted = headers
-                            // Claimed before the 101, so a name in use is refused with 409.
-                            return request.claimConsumer(context: context, on: channel.eventLoop).map { result in
-                                switch result {
-                                case .success(let lease?):
-                                    claims.put(.success(lease))
-                                    channel.closeFuture.whenComplete { _ in lease.release() }
-                                    return accepted
-                                case .success(nil):
-                                    return accepted
-                                case .failure(let refusal):
-                                    claims.put(.failure(refusal))
-                                    return nil
-                                }
-                            }
-                        },
-                        upgraded: { channel, head in
-                            guard case .success(let request) = SubscribeRequest.check(head, context: context) else {
-                                throw ChannelError.inappropriateOperationForState
-                            }
-                            let mode = WireMode(offeredSubprotocols: WebSocketServerPipeline.offeredSubprotocols(head.headers))
-                            let lease = try? claims.take()?.get()
-                            try Self.trimReadBuffers(channel)
-                            try channel.pipeline.syncOperations.addHandler(
-                                SubscriberSetup.handler(
-                                    for: request,
-                                    format: .webSocket(mode),
-                                    lease: lease,
-                                    context: context,
-                                    logger: logger,
-                                    settings: mode == .v1 ? v1Subscribers : plainSubscribers
-                                )
-                            )
-                        }
-                    )
-                }
+                return channel.eventLoop.makeCompletedFuture { try setup.configure(channel) }
             }
         let channel: Channel
         do {
@@ -238,7 +171,7 @@ public final class EventServer: Service, Sendable {
             quiescing: quiescing,
             group: group,
             logger: logger,
-            tls: tls
+            tls: setup.tls
         )
     }
 
@@ -253,19 +186,6 @@ public final class EventServer: Service, Sendable {
             "-max-connections \(requested) needs more file descriptors than the limit of \(descriptors) leaves (ulimit -n); using \(limit)"
         )
         return limit
-    }
-
-    /// How a connection's reads start: small, since the first buffer stays with the channel.
-    static let firstReads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
-
-    /// After the upgrade a subscriber reads little (pongs, a close): its channel keeps one pooled
-    /// read buffer (the first, see `firstReads`) instead of one per read of a loop turn (NIO keeps
-    /// up to `maxMessagesPerRead`, 4, when a long request took several), and reads start small
-    /// again, so that buffer is not grown for the next pong.
-    static func trimReadBuffers(_ channel: Channel) throws {
-        guard let options = channel.syncOptions else { return }
-        try options.setOption(.maxMessagesPerRead, value: 1)
-        try options.setOption(.recvAllocator, value: firstReads)
     }
 
     /// Reads ``ServiceConfiguration/tls``'s certificate and key again: connections accepted from
@@ -288,7 +208,7 @@ public final class EventServer: Service, Sendable {
             logger.info("consuming \(upstream) into \(stream.path)")
         }
         if let store {
-            logger.info("keeping \(stream.path) in the store \(store.configuration.url) (retention \(store.configuration.retention))")
+            logger.info("keeping \(stream.path) in the store \(store)")
         }
         // The store outlives the roles and the drain: publishes still under way commit.
         await withDiscardingTaskGroup { storeGroup in
@@ -338,11 +258,11 @@ public final class EventServer: Service, Sendable {
         }
     }
 
-    /// Stops accepting, sends 1001 to every subscriber and waits for the connections to close,
-    /// at most ``ServiceConfiguration/shutdownTimeout``.
     /// Publish requests begun and not yet answered (see ``shutdown()``).
     package var publishesInFlight: Int { lifecycle.publishesInFlight }
 
+    /// Stops accepting, sends 1001 to every subscriber and waits for the connections to close,
+    /// at most ``ServiceConfiguration/shutdownTimeout``.
     public func shutdown() async {
         logger.info("shutting down: closing subscribers with 1001")
         // From here on /healthz answers 503, so a load balancer stops sending new clients, and

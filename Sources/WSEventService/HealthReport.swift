@@ -1,6 +1,6 @@
 import Foundation
 import WSEventRoles
-import WSEventStore
+import WSEventStorage
 import WSEventStreams
 import WSEventTransports
 
@@ -35,7 +35,8 @@ struct HealthReport: Encodable {
         var url: String
         /// `connected`, `connecting` (never reached yet) or `reconnecting`.
         var state: String
-        var schemaVersion: Int
+        /// The store's schema version, for a store that has one.
+        var schemaVersion: Int?
         var lastError: String?
         var reconnects: Int
 
@@ -66,7 +67,7 @@ struct HealthReport: Encodable {
         role = context.configuration.role.name
         let storeStatus = context.store?.status
         store = storeStatus.map {
-            Store(url: $0.url, state: $0.state, schemaVersion: $0.schemaVersion, lastError: $0.lastError, reconnects: $0.reconnects)
+            Store(url: $0.url, state: $0.state.rawValue, schemaVersion: $0.schemaVersion, lastError: $0.lastError, reconnects: $0.reconnects)
         }
         if context.lifecycle.isDraining {
             reason = "shutting down: draining subscribers"

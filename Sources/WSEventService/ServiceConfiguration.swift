@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import WSEventRoles
-import WSEventStore
+import WSEventStorage
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -80,10 +80,11 @@ public struct ServiceConfiguration: Sendable {
     public var tls: ServerTLS?
     /// How `wss://` upstreams are verified: the system's roots, or a private CA's.
     public var upstreamTLS: ClientTLS = ClientTLS()
-    /// The PostgreSQL store that makes the stream at ``servePath`` durable and shared by every
-    /// instance on the same database (an origin's: producer, hub, fan-in); `nil`: in memory.
+    /// The store that makes the stream at ``servePath`` durable and shared by every instance on
+    /// it (an origin's: producer, hub, fan-in); `nil`: in memory. A store is a plug-in: the
+    /// PostgreSQL one is `PostgresStoreConfiguration`, from the `WSEventPostgres` product.
     /// docs/STORE.md.
-    public var store: StoreConfiguration?
+    public var store: (any StreamStoreConfiguration)?
 
     public init() {}
 

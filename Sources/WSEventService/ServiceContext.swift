@@ -1,6 +1,6 @@
 import NIOHTTP1
 import WSEventRoles
-import WSEventStore
+import WSEventStorage
 import WSEventStreams
 import WSEventTransports
 
@@ -13,8 +13,8 @@ struct ServiceContext: Sendable {
     var lifecycle = ServerLifecycle()
     /// What `/metrics` shows.
     var metrics = ServiceMetrics()
-    /// The durable store, with ``ServiceConfiguration/store``.
-    var store: EventStore? = nil
+    /// The store under the served stream, with ``ServiceConfiguration/store``.
+    var store: (any StreamStore)? = nil
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import WSEventRoles
-import WSEventStore
+import WSEventStorage
 import WSEventStreams
 import WSEventTransports
 import WSEventWebSocket
@@ -16,27 +16,30 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private enum State {
         case idle
         /// Reading a publish body.
-        case publishing(PublishRequest, HTTPRequestHead, ByteBuffer)
+        case publishing(AdmittedPublish, HTTPRequestHead, ByteBuffer)
         /// The rest of a request whose answer has gone out.
         case ignoringBody
-        /// The connection became an SSE subscription; nothing more is read.
+        /// The connection became an SSE subscription, or is being admitted as one; nothing
+        /// more is read.
         case streaming
-        /// A durable publish waits for its commit; requests pipelined behind it wait too.
-        case committing([NIOAny])
+        /// A durable publish waits for its commit. Nothing arrives meanwhile: NIO's
+        /// `HTTPServerPipelineHandler` holds a request pipelined behind it until this one's
+        /// answer has ended (see `answerPublish`).
+        case committing
     }
 
     private let context: ServiceContext
     private let logger: Logger
-    /// A WebSocket consumer's claim, made while the upgrade was decided.
-    private let claims: ConsumerClaimBox
+    /// A WebSocket request's admission, made while the upgrade was decided.
+    private let upgrades: UpgradeAdmission
     private var state = State.idle
     /// Whether this connection's publish is counted in ``ServerLifecycle/publishesInFlight``.
     private var publishInFlight = false
 
-    init(context: ServiceContext, logger: Logger, claims: ConsumerClaimBox = ConsumerClaimBox()) {
+    init(context: ServiceContext, logger: Logger, upgrades: UpgradeAdmission = UpgradeAdmission()) {
         self.context = context
         self.logger = logger
-        self.claims = claims
+        self.upgrades = upgrades
     }
 
     /// A connection that goes away mid-body abandons its publish.
@@ -58,11 +61,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
-        case (_, .streaming):
+        case (_, .streaming), (_, .committing):
             break
-        case (_, .committing(var waiting)):
-            waiting.append(data)
-            state = .committing(waiting)
         case (.head(let head), _):
             state = .idle
             route(head, channelContext: channelContext)
@@ -70,7 +70,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
                 state = .ignoringBody
                 endPublish()
-                let refusal = PublishRequest.tooLarge(self.context.configuration.maxMessageSize)
+                let refusal = AdmittedPublish.tooLarge(self.context.configuration.maxMessageSize)
                 return refuse(refusal, head: head, headers: request.headers, keepAlive: false, channelContext: channelContext)
             }
             body.writeBuffer(&chunk)
@@ -78,41 +78,36 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.end, .publishing(let request, let head, let body)) where request.stream.durableLog != nil:
             commit(request, head: head, body: body, channelContext: channelContext)
         case (.end, .publishing(let request, let head, let body)):
-            state = .idle
-            defer { endPublish() }
-            switch request.publish(body) {
-            case .success(let json):
-                self.context.metrics.publishedByPost.increment()
-                self.context.metrics.countPublish(.ok)
-                respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
-            case .failure(let refusal):
-                refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
-            }
+            answerPublish(request.publish(body), request: request, head: head, channelContext: channelContext)
         case (.body, _), (.end, _):
             break
         }
     }
 
     /// Publishes to a durable stream's store and answers once it committed (or could not).
-    /// Reading pauses meanwhile: a request pipelined behind it is served after its answer.
-    private func commit(_ request: PublishRequest, head: HTTPRequestHead, body: ByteBuffer, channelContext: ChannelHandlerContext) {
+    private func commit(_ request: AdmittedPublish, head: HTTPRequestHead, body: ByteBuffer, channelContext: ChannelHandlerContext) {
         guard let log = request.stream.durableLog else { return }
-        state = .committing([])
+        state = .committing
         let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
         channelContext.eventLoop.makeFutureWithTask { await request.publish(body, to: log) }.whenSuccess { result in
             let (handler, channelContext) = loopBound.value
-            handler.endPublish()
-            switch result {
-            case .success(let json):
-                handler.context.metrics.publishedByPost.increment()
-                handler.context.metrics.countPublish(.ok)
-                handler.respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
-            case .failure(let refusal):
-                handler.refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
-            }
-            guard case .committing(let waiting) = handler.state else { return }
-            handler.state = .idle
-            for data in waiting { handler.channelRead(context: channelContext, data: data) }
+            handler.answerPublish(result, request: request, head: head, channelContext: channelContext)
+        }
+    }
+
+    /// Answers a publish, done with it first: writing the answer's end hands this handler the
+    /// request pipelined behind it at once (NIO's `HTTPServerPipelineHandler` held it until
+    /// then), and that request must find the connection idle and no publish in flight.
+    private func answerPublish(_ result: Result<String, Refusal>, request: AdmittedPublish, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        state = .idle
+        endPublish()
+        switch result {
+        case .success(let json):
+            context.metrics.publishedByPost.increment()
+            context.metrics.countPublish(.ok)
+            respond(channelContext, head: head, status: .ok, headers: request.headers, contentType: "application/json", body: json)
+        case .failure(let refusal):
+            refuse(refusal, head: head, headers: request.headers, channelContext: channelContext)
         }
     }
 
@@ -157,7 +152,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func startPublish(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
-        switch PublishRequest.check(head, context: context) {
+        switch PublishAdmission.admit(head, context: context) {
         case .success(let request):
             // A publish that begins before shutdown is finished before the streams close; one
             // that would begin after is refused, so shutdown never waits for new ones.
@@ -188,59 +183,61 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func subscribeOrExplain(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
-        let isUpgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
-        if isUpgrade, case .failure(let refusal) = claims.take() {
-            // The upgrade was refused for its consumer name (409) or the store (503).
-            return refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
-        }
-        switch SubscribeRequest.check(head, context: context) {
-        case .failure(let refusal):
-            refuse(refusal, head: head, keepAlive: !isUpgrade, channelContext: channelContext)
-        case .success(let request) where SubscribeRequest.wantsSSE(head) && !isUpgrade:
-            startSSE(request, head: head, channelContext: channelContext)
-        case .success:
-            if isUpgrade {
-                // The upgrader refused a request we would accept: its WebSocket headers are bad.
-                respond(channelContext, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
-            } else {
-                let answer = SubscribeRequest.upgradeRequired(RequestTarget(head.uri).path)
-                respond(channelContext, head: head, status: answer.status, headers: answer.headers, body: answer.message + "\n")
-            }
-        }
-    }
-
-    private func startSSE(_ request: SubscribeRequest, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
-        state = .streaming
-        guard request.consumer != nil else { return startSSE(request, lease: nil, head: head, channelContext: channelContext) }
-        // A named consumer: claim the name before answering, so a second one hears 409.
-        let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
-        request.claimConsumer(context: context, on: channelContext.eventLoop).whenSuccess { result in
-            let (handler, channelContext) = loopBound.value
-            switch result {
-            case .success(let lease):
-                guard channelContext.channel.isActive else {
-                    lease?.release()
-                    return
+        switch SubscribeRequest.transport(of: head) {
+        case .webSocket:
+            // An upgrade request the upgrader did not take: its admission refused it, or, if it
+            // was never asked, the request's WebSocket headers are invalid.
+            let refusal: Refusal
+            switch upgrades.take() {
+            case .failure(let refused):
+                refusal = refused
+            case .success, nil:
+                if case .failure(let refused) = SubscribeAdmission.check(head, context: context) {
+                    refusal = refused
+                } else {
+                    refusal = Refusal(status: .badRequest, message: "invalid WebSocket upgrade request")
                 }
-                handler.startSSE(request, lease: lease, head: head, channelContext: channelContext)
-            case .failure(let refusal):
-                handler.refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
+            }
+            refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
+        case .sse:
+            admitSSE(head, channelContext: channelContext)
+        case .none:
+            // Every check, so a plain GET hears the same refusals a subscriber would, then how
+            // to subscribe (426).
+            if case .failure(let refusal) = SubscribeAdmission.check(head, context: context) {
+                refuse(refusal, head: head, channelContext: channelContext)
             }
         }
     }
 
-    private func startSSE(_ request: SubscribeRequest, lease: ConsumerLease?, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
-        if let lease {
-            channelContext.channel.closeFuture.whenComplete { _ in lease.release() }
+    /// Admits an SSE subscription (claiming its consumer name first, if it has one, so that a
+    /// second connection hears 409), then starts it.
+    private func admitSSE(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        state = .streaming
+        let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
+        SubscribeAdmission.admit(head, context: context, channel: channelContext.channel).whenSuccess { outcome in
+            let (handler, channelContext) = loopBound.value
+            switch outcome {
+            case .success(let subscription):
+                // A connection that went away meanwhile has released its claim already.
+                guard channelContext.channel.isActive else { return }
+                handler.startSSE(subscription, head: head, channelContext: channelContext)
+            case .failure(let refusal):
+                handler.state = .ignoringBody
+                handler.refuse(refusal, head: head, channelContext: channelContext)
+            }
         }
-        var headers = request.headers
+    }
+
+    private func startSSE(_ subscription: AdmittedSubscription, head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
+        var headers = subscription.headers
         headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
         headers.add(name: "Cache-Control", value: "no-cache")
         headers.add(name: "X-Accel-Buffering", value: "no")
         channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
         let configuration = context.configuration
         let format = SubscriberFormat.sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat))
-        let subscriber = SubscriberSetup.handler(for: request, format: format, lease: lease, context: context, logger: logger)
+        let subscriber = SubscriberSetup.handler(for: subscription, format: format, context: context, logger: logger)
         do {
             try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
         } catch {

@@ -10,8 +10,8 @@ public enum DurablePayload: Sendable {
 }
 
 /// Where an origin stream's events live when they must outlive the process: a log outside it
-/// (the PostgreSQL store) assigns the ids, keeps the epoch and the events, and feeds the
-/// stream of every instance on it (``EventStream/followStore(epoch:lastID:)`` and
+/// (a store, such as PostgreSQL) assigns the ids, keeps the epoch and the events, and feeds the
+/// stream of every instance on it (``EventStream/followStore(_:epoch:lastID:)`` and
 /// ``EventStream/mirror(_:)``).
 ///
 /// The stream only holds it for the layers above: a publish goes to ``append(kind:payload:)``
@@ -23,9 +23,11 @@ public protocol DurableLog: Sendable {
     func append(kind: EventKind, payload: DurablePayload) async throws -> (id: UInt64, epoch: Epoch)
 
     /// The events of `epoch` with ids in `id+1...through` that the log still holds, oldest
-    /// first, at most `limit`. Empty when `epoch` is not the log's. Ids older than the log's
-    /// retention are missing: the caller sees a hole.
-    func events(after id: UInt64, through: UInt64, epoch: Epoch, limit: Int) async throws -> [Event]
+    /// first: at most `limit` of them, and no more than `maxBytes` bytes of payload but for
+    /// the first (so a reader always gets on, and its memory is bounded by what it asks for).
+    /// Empty when `epoch` is not the log's. Ids older than the log's retention are missing: the
+    /// caller sees a hole.
+    func events(after id: UInt64, through: UInt64, epoch: Epoch, limit: Int, maxBytes: Int) async throws -> [Event]
 
     /// Brings the stream up to the log's newest committed event (one read of the log's head,
     /// then the events up to it): for a subscriber that resumes from an id this instance has

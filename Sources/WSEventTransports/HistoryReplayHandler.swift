@@ -11,8 +11,12 @@ import WSEventWebSocket
 ///
 /// Why the subscriber sees every event once and in order: the greeting goes first, then the
 /// table's events after `since`, page by page, in id order (a hole the retention pruned is
-/// told as a `gap`); each page is read only once the previous one is written, so a long
-/// history never piles up in memory. It stops once the replay buffer reaches back past the
+/// told as a `gap`).
+///
+/// Why its memory is bounded whatever the history and however slowly the client reads: a page
+/// holds at most ``pageSize`` events and `pageBytes` bytes of payload (but for a single larger
+/// event), and the next page is read only once the previous one has reached the socket, so a
+/// subscriber holds one page at a time, within its `-max-pending-bytes`. It stops once the replay buffer reaches back past the
 /// last id replayed, and only then does the ``StreamSubscriberHandler`` join, resuming from
 /// that id: the buffer and the live events take it from there exactly as for any resume.
 package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -25,18 +29,24 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
     private let log: any DurableLog
     private let format: SubscriberFormat
     private let resume: ResumePoint?
+    /// Payload bytes read from the log per page, at most (beyond a page's first event).
+    private let pageBytes: Int
     private let makeSubscriber: (_ resume: ResumePoint?, _ greets: Bool) -> StreamSubscriberHandler
     private let written: (@Sendable (UInt64) -> Void)?
     private let logger: Logger
     private var active = true
 
-    /// - Parameter makeSubscriber: the subscriber that takes over, resuming from the point it
-    ///   is given; `greets` is false when this handler has greeted already.
+    /// - Parameters:
+    ///   - pageBytes: payload bytes per page at most; a page is written whole before the next
+    ///     is read, so keep it within what the subscriber may have pending.
+    ///   - makeSubscriber: the subscriber that takes over, resuming from the point it is given;
+    ///     `greets` is false when this handler has greeted already.
     package init(
         stream: WireEventStream,
         log: any DurableLog,
         format: SubscriberFormat,
         resume: ResumePoint?,
+        pageBytes: Int,
         logger: Logger,
         written: (@Sendable (UInt64) -> Void)? = nil,
         makeSubscriber: @escaping (_ resume: ResumePoint?, _ greets: Bool) -> StreamSubscriberHandler
@@ -45,6 +55,7 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
         self.log = log
         self.format = format
         self.resume = resume
+        self.pageBytes = max(pageBytes, 1)
         self.logger = logger
         self.written = written
         self.makeSubscriber = makeSubscriber
@@ -86,11 +97,11 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
         guard status.epoch == epoch, after + 1 < HistoryReplay.firstBuffered(status) else {
             return handOver(context: context, resume: ResumePoint(since: after, epoch: epoch), greets: false)
         }
-        let log = self.log
+        let (log, pageBytes) = (self.log, self.pageBytes)
         let through = status.lastID
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.makeFutureWithTask {
-            try await log.events(after: after, through: through, epoch: epoch, limit: HistoryReplayHandler.pageSize)
+            try await log.events(after: after, through: through, epoch: epoch, limit: HistoryReplayHandler.pageSize, maxBytes: pageBytes)
         }.whenComplete { result in
             let (handler, context) = loopBound.value
             guard handler.active else { return }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 import WSEventCLI
 import WSEventCore
+import WSEventPostgres
 
 #if canImport(Glibc)
 import Glibc
@@ -16,13 +17,16 @@ import Darwin
 /// the TLS certificate.
 @main
 enum WSEventService {
+    /// The stores `-store` may name: each is a plug-in this executable links.
+    static let stores: [StoreKind] = [.postgres]
+
     static func main() async {
         let configuration: ServiceConfiguration
         let level: Logger.Level
         let resetsStore: Bool
         do {
             let flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
-            configuration = try flags.configuration(environment: ProcessInfoEnvironment.current)
+            configuration = try flags.configuration(environment: ProcessInfoEnvironment.current, stores: stores)
             level = try flags.logLevel(environment: ProcessInfoEnvironment.current)
             resetsStore = try flags.resetsStore(environment: ProcessInfoEnvironment.current)
         } catch {
@@ -74,11 +78,11 @@ enum WSEventService {
     static func resetStore(_ configuration: ServiceConfiguration, logger: Logger) async -> Never {
         guard let store = configuration.store else { fail("-store-reset needs -store (see -help)", code: 2) }
         do {
-            let epoch = try await EventStore.resetStream(path: configuration.servePath, url: store.url, logger: logger)
-            print("reset \(configuration.servePath) in \(store.url): new epoch \(epoch), ids start at 1")
+            let epoch = try await store.resetStream(path: configuration.servePath, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            print("reset \(configuration.servePath) in \(store): new epoch \(epoch), ids start at 1")
             exit(0)
         } catch {
-            fail("cannot reset \(configuration.servePath) in \(store.url): \(error)", code: 1)
+            fail("cannot reset \(configuration.servePath) in \(store): \(error)", code: 1)
         }
     }
 

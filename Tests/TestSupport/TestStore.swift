@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import PostgresNIO
 import WSEventCore
+import WSEventPostgres
 
 /// The PostgreSQL cluster the store's tests run on: `scripts/test` starts a throw-away one
 /// (scripts/pg-cluster) and exports its URL as `WSEVENT_TEST_STORE`. Each test gets a database
@@ -36,7 +37,7 @@ public enum TestStore {
     /// A new, empty database on the cluster, dropped when the value goes away.
     public static func freshDatabase() async throws -> TestDatabase {
         guard let clusterURL else { throw Missing() }
-        let cluster = try StoreURL(parsing: clusterURL)
+        let cluster = try PostgresURL(parsing: clusterURL)
         let name = "wsevent_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         _ = try await TestDatabase.run("CREATE DATABASE \(name)", on: cluster)
         var url = cluster
@@ -47,10 +48,10 @@ public enum TestStore {
 
 /// One test's database.
 public final class TestDatabase: Sendable {
-    public let url: StoreURL
-    let cluster: StoreURL
+    public let url: PostgresURL
+    let cluster: PostgresURL
 
-    init(url: StoreURL, cluster: StoreURL) {
+    init(url: PostgresURL, cluster: PostgresURL) {
         self.url = url
         self.cluster = cluster
     }
@@ -79,7 +80,7 @@ public final class TestDatabase: Sendable {
         Task { try? await Self.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: cluster) }
     }
 
-    static func run(_ sql: String, on url: StoreURL) async throws -> [[String?]] {
+    static func run(_ sql: String, on url: PostgresURL) async throws -> [[String?]] {
         let logger = Logger(label: "wsevent.test-store")
         let connection = try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(),

@@ -2,15 +2,23 @@ import ArgumentParser
 import Testing
 import WSEventCLI
 import WSEventCore
+import WSEventPostgres
 
 @Suite struct ServiceFlagsStoreTests {
-    func configuration(_ arguments: [String], environment: [String: String] = [:]) throws -> ServiceConfiguration {
-        try ServiceFlags.parseGoStyle(arguments).configuration(environment: environment)
+    /// The configuration of a command built with `stores` (wsevent-service links `.postgres`).
+    func configuration(_ arguments: [String], environment: [String: String] = [:], stores: [StoreKind] = [.postgres]) throws -> ServiceConfiguration {
+        try ServiceFlags.parseGoStyle(arguments).configuration(environment: environment, stores: stores)
     }
 
-    func message(_ arguments: [String]) -> String {
+    /// The PostgreSQL settings `-store` gave.
+    func postgres(_ arguments: [String], environment: [String: String] = [:]) throws -> PostgresStoreConfiguration? {
+        guard let store = try configuration(arguments, environment: environment).store else { return nil }
+        return try #require(store as? PostgresStoreConfiguration)
+    }
+
+    func message(_ arguments: [String], stores: [StoreKind] = [.postgres]) -> String {
         do {
-            _ = try configuration(arguments)
+            _ = try configuration(arguments, stores: stores)
             return "accepted"
         } catch {
             return ServiceFlags.message(for: error)
@@ -22,24 +30,25 @@ import WSEventCore
     }
 
     @Test func theStoreComesFromTheFlagOrTheEnvironment() throws {
-        let store = try #require(try configuration(["-store", "postgres://u:p@db:5433/app"]).store)
-        #expect(store.url == StoreURL(host: "db", port: 5433, user: "u", password: "p", database: "app"))
+        let store = try #require(try postgres(["-store", "postgres://u:p@db:5433/app"]))
+        #expect(store.url == PostgresURL(host: "db", port: 5433, user: "u", password: "p", database: "app"))
         #expect(store.retention == .standard)
         #expect(store.consumerTTL == .seconds(7 * 24 * 3600))
-        let fromEnv = try configuration([], environment: ["WSEVENT_STORE": "postgres://u@h/d"]).store
+        let fromEnv = try postgres([], environment: ["WSEVENT_STORE": "postgresql://u@h/d"])
         #expect(fromEnv?.url.host == "h")
     }
 
     @Test func retentionIsACountAnAgeOrBoth() throws {
         let url = ["-store", "postgres://u@h/d"]
-        #expect(try configuration(url + ["-retention", "500"]).store?.retention == Retention(count: 500))
-        #expect(try configuration(url + ["-retention", "24h"]).store?.retention == Retention(age: .seconds(86400)))
-        #expect(try configuration(url + ["-retention", "500,1h"]).store?.retention == Retention(count: 500, age: .seconds(3600)))
-        #expect(try configuration(url + ["-consumer-ttl", "90s"]).store?.consumerTTL == .seconds(90))
+        #expect(try postgres(url + ["-retention", "500"])?.retention == Retention(count: 500))
+        #expect(try postgres(url + ["-retention", "24h"])?.retention == Retention(age: .seconds(86400)))
+        #expect(try postgres(url + ["-retention", "500,1h"])?.retention == Retention(count: 500, age: .seconds(3600)))
+        #expect(try postgres(url + ["-consumer-ttl", "90s"])?.consumerTTL == .seconds(90))
     }
 
     @Test func badStoreFlagsAreOneLine() {
-        #expect(message(["-store", "mysql://u@h/d"]) == "-store: 'mysql://u@h/d' is not a postgres:// URL (postgres://USER:PASSWORD@HOST:PORT/DB)")
+        #expect(message(["-store", "mysql://u:pw@h/d"]) == "-store: 'mysql://u:***@h/d' is not a store URL this build knows: postgres://USER:PASSWORD@HOST:PORT/DB")
+        #expect(message(["-store", "postgres://u@h:port/d"]).hasPrefix("-store: "))
         #expect(message(["-retention", "5"]) == "-retention needs -store: only a store keeps events past memory")
         #expect(
             message(["-store", "postgres://u@h/d", "-retention", "lots"])
@@ -49,5 +58,10 @@ import WSEventCore
             message(["-store", "postgres://u@h/d", "-no-produce", "-consume", "127.0.0.1:1/e"])
                 == "-store keeps an origin's stream; a relay mirrors its upstream's: drop -store, or the upstream"
         )
+    }
+
+    /// A library user's command links no store: `-store` says so instead of failing later.
+    @Test func aBuildWithoutStoresRefusesStoreURLs() {
+        #expect(message(["-store", "postgres://u:pw@h/d"], stores: []) == "-store: 'postgres://u:***@h/d': this build has no store")
     }
 }

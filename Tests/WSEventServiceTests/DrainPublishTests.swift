@@ -36,4 +36,28 @@ import WSEventCore
         #expect(subscriber.v1.map(\.payload).contains("half body!"))
         _ = try? await running.value
     }
+
+    /// Pipelined publishes are each counted in flight once and no longer once answered: the
+    /// next request reaches the handler while the answer before it is being written, and must
+    /// not inherit that publish's place in the count (shutdown would wait its whole timeout).
+    @Test func pipelinedPublishesLeaveNoneInFlight() async throws {
+        try await withEventServer({ $0.publishToken = "T" }) { server in
+            let socket = try RawSocket(port: server.port, receiveTimeout: 20)
+            var requests = ""
+            for n in 1...3 {
+                let body = "pipelined \(n)"
+                requests += "POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer T\r\nContent-Type: text/plain\r\n"
+                requests += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            try await socket.send(requests)
+            var leftover: [UInt8] = []
+            for n in 1...3 {
+                let (answer, rest) = try await HTTPExchange.receiveKeepingRest(on: socket, after: leftover)
+                leftover = rest
+                #expect(answer.status == 200)
+                #expect(answer.body.hasPrefix("{\"id\":\(n),"))
+            }
+            #expect(server.publishesInFlight == 0)
+        }
+    }
 }

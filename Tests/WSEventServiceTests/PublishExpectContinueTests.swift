@@ -78,7 +78,7 @@ import WSEventCore
         /// Whether 100 Continue would be sent, or the refusal's status code.
         func check(_ version: HTTPVersion, _ expect: String) -> String {
             let head = HTTPRequestHead(version: version, method: .POST, uri: "/events", headers: ["Authorization": "Bearer s3cret", "Expect": expect])
-            switch PublishRequest.check(head, context: context) {
+            switch PublishAdmission.admit(head, context: context) {
             case .success(let request): return request.expectsContinue ? "continue" : "no continue"
             case .failure(let refusal): return "\(refusal.status.code)"
             }

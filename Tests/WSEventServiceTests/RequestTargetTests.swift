@@ -36,8 +36,10 @@ import WSEventCore
         configuration.subscribeToken = "tok"
         let context = ServiceContext(registry: registry, configuration: configuration, upstreams: UpstreamLinks())
         func status(_ method: HTTPMethod, _ uri: String, _ headers: HTTPHeaders = ["Authorization": "Bearer tok"]) -> HTTPResponseStatus? {
+            var headers = headers
+            headers.add(name: "Accept", value: "text/event-stream")
             let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
-            if case .failure(let refusal) = SubscribeRequest.check(head, context: context) { return refusal.status }
+            if case .failure(let refusal) = SubscribeAdmission.check(head, context: context) { return refusal.status }
             return nil
         }
         #expect(status(.GET, "/events") == nil)
@@ -62,7 +64,7 @@ import WSEventCore
         configuration.publishToken = "tok"
         let context = ServiceContext(registry: StreamRegistry([WireEventStream(path: "/events")]), configuration: configuration, upstreams: UpstreamLinks())
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/events?x=%ZZ", headers: ["Authorization": "Bearer tok"])
-        guard case .failure(let refusal) = PublishRequest.check(head, context: context) else {
+        guard case .failure(let refusal) = PublishAdmission.admit(head, context: context) else {
             Issue.record("a malformed query was accepted")
             return
         }

@@ -120,7 +120,7 @@ import WSEventCore
         let registry = StreamRegistry([WireEventStream(path: "/events")])
         let context = ServiceContext(registry: registry, configuration: configuration, upstreams: UpstreamLinks())
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/topic", headers: ["Authorization": "Bearer T"])
-        let request = try PublishRequest.check(head, context: context).get()
+        let request = try PublishAdmission.admit(head, context: context).get()
         let checked = try #require(registry.stream(at: "/topic"))
         #expect(registry.removeIdleStreams(idleSince: .now() + .hours(1)) == ["/topic"])
 

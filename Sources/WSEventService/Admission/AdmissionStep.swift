@@ -1,0 +1,27 @@
+/// One check a request passes before it is let in: it refuses (the status and one line why),
+/// or it passes, perhaps having noted what it found on the request for the steps after it.
+///
+/// Admission is a list of such steps, run in order, each once; the first refusal ends it. A step
+/// has no side effect, so a request refused at any step has changed nothing: what a request
+/// that passed them all then does (opening a stream, claiming a consumer name) happens after
+/// the last step (``SubscribeAdmission``, ``PublishAdmission``). A new rule is one more step.
+struct AdmissionStep<Request>: Sendable {
+    /// What the step checks, for tests and logs.
+    let name: String
+    let check: @Sendable (inout Request, ServiceContext) -> Refusal?
+
+    init(_ name: String, _ check: @escaping @Sendable (inout Request, ServiceContext) -> Refusal?) {
+        self.name = name
+        self.check = check
+    }
+}
+
+extension Array {
+    /// Runs the steps on `request` in order; the first refusal, or `nil` when all passed.
+    func run<Request>(on request: inout Request, context: ServiceContext) -> Refusal? where Element == AdmissionStep<Request> {
+        for step in self {
+            if let refusal = step.check(&request, context) { return refusal }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,32 @@
+/// Where a store stands, for `/healthz`.
+public struct StoreStatus: Sendable, Equatable {
+    public enum State: String, Sendable {
+        /// Never reached yet: durable streams refuse subscribers and publishes.
+        case connecting
+        /// Every connection is up: publishes can be committed.
+        case connected
+        /// Reached once, lost now: subscribers keep what was committed, publishes get 503.
+        case reconnecting
+    }
+
+    public var state: State
+    /// The store's URL, without its password.
+    public var url: String
+    /// The version of the store's schema, for a store that has one (0 before it is reached).
+    public var schemaVersion: Int?
+    /// Why the store is not connected, while it is not.
+    public var lastError: String?
+    /// Connections lost and made again since start.
+    public var reconnects: Int
+
+    public init(state: State, url: String, schemaVersion: Int? = nil, lastError: String? = nil, reconnects: Int = 0) {
+        self.state = state
+        self.url = url
+        self.schemaVersion = schemaVersion
+        self.lastError = lastError
+        self.reconnects = reconnects
+    }
+
+    /// Whether publishes can be committed now.
+    public var isConnected: Bool { state == .connected }
+}

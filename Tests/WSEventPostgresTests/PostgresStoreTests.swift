@@ -1,0 +1,141 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TestSupport
+import Testing
+import WSEventCore
+import WSEventPostgres
+
+/// The store on a real PostgreSQL (scripts/test starts one): schema, replicas sharing ids
+/// and epoch, restart, reset, history, retention, consumer cursors.
+@Suite(.enabled(if: TestStore.enabled, Comment(rawValue: TestStore.skipReason)), .timeLimit(.minutes(3)))
+struct PostgresStoreTests {
+    @Test func theSchemaIsCreatedOnFirstStartAndVersioned() async throws {
+        let database = try await TestStore.freshDatabase()
+        let first = try await StoreReplica(database)
+        let second = try await StoreReplica(database)
+        #expect(first.store.status.schemaVersion == 1)
+        #expect(second.store.status.schemaVersion == 1)
+        let rows = try await database.query("SELECT version::text, description FROM wsevent_schema_migrations ORDER BY version")
+        #expect(rows == [["1", "streams, events, consumers"]])
+        #expect(try await database.integer("SELECT count(*)::text FROM wsevent_streams WHERE path = '/events'") == 1)
+    }
+
+    @Test func replicasOnOneDatabaseServeOneStreamEveryEventOnceInOrder() async throws {
+        let database = try await TestStore.freshDatabase()
+        let a = try await StoreReplica(database)
+        let b = try await StoreReplica(database)
+        #expect(a.stream.status.epoch == b.stream.status.epoch)
+        let count = 300
+        let onA = a.collect(count)
+        let onB = b.collect(count)
+        // Concurrent publishers on both replicas: ids come from the database, gapless.
+        let acknowledged = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for publisher in 0..<6 {
+                group.addTask {
+                    var ids: [UInt64] = []
+                    for n in 0..<(count / 6) {
+                        let replica = (publisher + n) % 2 == 0 ? a : b
+                        ids.append(try await replica.publish("p\(publisher)-\(n)").id)
+                    }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(acknowledged.sorted() == Array(1...UInt64(count)))
+        #expect(try await onA.value == Array(1...UInt64(count)))
+        #expect(try await onB.value == Array(1...UInt64(count)))
+        // Group commit: fewer transactions than events under concurrency is not asserted (it
+        // depends on timing); every event is in the table once.
+        #expect(try await database.integer("SELECT count(*)::text FROM wsevent_events") == Int64(count))
+    }
+
+    @Test func aRestartedReplicaKeepsTheEpochAndContinuesTheIds() async throws {
+        let database = try await TestStore.freshDatabase()
+        let first = try await StoreReplica(database)
+        let epoch = first.stream.status.epoch
+        for n in 1...5 { try await first.publish("before \(n)") }
+        await first.stop()
+        let again = try await StoreReplica(database)
+        #expect(again.stream.status.epoch == epoch)
+        #expect(again.stream.status.lastID == 5)
+        let published = try await again.publish("after")
+        #expect(published.id == 6)
+        #expect(published.epoch == epoch)
+    }
+
+    @Test func historyIsReadByIdRangeAndPrunedPastTheRetention() async throws {
+        let database = try await TestStore.freshDatabase()
+        let replica = try await StoreReplica(database) { configuration in
+            configuration.retention = Retention(count: 10)
+            configuration.pruneInterval = .milliseconds(100)
+        }
+        for n in 1...30 { try await replica.publish("event \(n)") }
+        let log = try #require(replica.stream.durableLog)
+        let epoch = replica.stream.status.epoch
+        // Only the newest 10 remain once pruning ran.
+        try await eventually("pruning to keep 10 events", timeout: 20) {
+            try await database.integer("SELECT min(id)::text FROM wsevent_events") == 21
+        }
+        let history = try await log.events(after: 0, through: 30, epoch: epoch, limit: 100, maxBytes: .max)
+        #expect(history.map(\.id) == Array(21...30))
+        #expect(history.first.map { String(buffer: $0.payload) } == "event 21")
+        #expect(try await log.events(after: 0, through: 30, epoch: Epoch.random(), limit: 100, maxBytes: .max).isEmpty)
+    }
+
+    @Test func aResetStartsANewEpochThatRunningReplicasFollow() async throws {
+        let database = try await TestStore.freshDatabase()
+        let replica = try await StoreReplica(database)
+        for n in 1...3 { try await replica.publish("old \(n)") }
+        let old = replica.stream.status.epoch
+        let epoch = try await PostgresStore.resetStream(path: "/events", url: database.url)
+        #expect(epoch != old)
+        try await eventually("the replica to follow the new epoch") { replica.stream.status.epoch == epoch }
+        #expect(try await replica.publish("new").id == 1)
+        await #expect(throws: PostgresStoreError.self) {
+            _ = try await PostgresStore.resetStream(path: "/nothing-here", url: database.url)
+        }
+    }
+
+    @Test func aConsumerNameIsHeldByOneConnectionAndKeepsItsPosition() async throws {
+        let database = try await TestStore.freshDatabase()
+        let a = try await StoreReplica(database)
+        let b = try await StoreReplica(database)
+        for n in 1...4 { try await a.publish("e\(n)") }
+        guard case .claimed(let lease) = try await a.positions.claim(path: "/events", name: "billing") else {
+            Issue.record("a new name is free")
+            return
+        }
+        #expect(lease.resume == nil)
+        // The same name elsewhere, while held: busy, on either replica.
+        guard case .busy = try await b.positions.claim(path: "/events", name: "billing") else {
+            Issue.record("a held name must be busy on another replica")
+            return
+        }
+        lease.written(3)
+        lease.release()
+        let epoch = a.stream.status.epoch
+        try await eventually("the name to be free again with position 3") {
+            guard case .claimed(let again) = try await b.positions.claim(path: "/events", name: "billing") else { return false }
+            defer { again.release() }
+            return again.resume == ResumePoint(since: 3, epoch: epoch)
+        }
+    }
+
+    @Test func consumerPositionsExpireAfterTheTTL() async throws {
+        let database = try await TestStore.freshDatabase()
+        let replica = try await StoreReplica(database) { configuration in
+            configuration.consumerTTL = .seconds(1)
+        }
+        guard case .claimed(let lease) = try await replica.positions.claim(path: "/events", name: "gone") else {
+            Issue.record("a new name is free")
+            return
+        }
+        lease.written(0)
+        lease.release()
+        try await eventually("the position to be dropped after the TTL", timeout: 20) {
+            try await database.integer("SELECT count(*)::text FROM wsevent_consumers") == 0
+        }
+    }
+}
