@@ -51,7 +51,7 @@ enum SubscribeAdmission {
         guard let name = request.consumer, let positions = context.store?.consumers else {
             return eventLoop.makeSucceededFuture(.success(admitted))
         }
-        return ConsumerClaim.claim(name, on: stream.path, in: positions, channel: channel).map { claimed in
+        return ConsumerClaimStep.claim(name, on: stream.path, in: positions, channel: channel).map { claimed in
             claimed.map { lease in
                 var admitted = admitted
                 admitted.lease = lease

@@ -4,7 +4,7 @@ import WSEventStorage
 /// Claims a named consumer (`?consumer=NAME`) for one connection, the last step of admitting
 /// its subscription: the lease (the consumer's position, and the name held until the
 /// connection closes), or the refusal.
-enum ConsumerClaim {
+enum ConsumerClaimStep {
     /// Claims `name` on the stream at `path`; the lease is released when `channel` closes
     /// (at once if it has closed already). `409` for a name in use elsewhere, `503` while the
     /// store cannot be reached.
