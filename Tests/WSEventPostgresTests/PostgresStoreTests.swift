@@ -84,6 +84,29 @@ struct PostgresStoreTests {
         #expect(try await log.events(after: 0, through: 30, epoch: Epoch.random(), limit: 100, maxBytes: .max).isEmpty)
     }
 
+    /// A read asks for at most so many payload bytes (but always the first event), so a reader
+    /// of a long history of large events holds a page, not the history; a replica that follows
+    /// another by reading pages cut short by bytes still gets every event, in order.
+    @Test func readsAreBoundedByBytesAndAFollowerReadsOnPastACutPage() async throws {
+        let database = try await TestStore.freshDatabase()
+        let a = try await StoreReplica(database)
+        // b reads what a commits from the table, 2500 bytes at a time: pages of 3 events of 1000.
+        let b = try await StoreReplica(database) { $0.maxBatchBytes = 2500 }
+        let onB = b.collect(30)
+        let payload = String(repeating: "p", count: 1000)
+        // At once, so commits go in groups and b learns of several ids per notification.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 1...30 { group.addTask { try await a.publish(payload) } }
+            try await group.waitForAll()
+        }
+        #expect(try await onB.value == Array(1...30))
+        let log = try #require(a.stream.durableLog)
+        let epoch = a.stream.status.epoch
+        #expect(try await log.events(after: 0, through: 30, epoch: epoch, limit: 100, maxBytes: 2500).map(\.id) == [1, 2, 3])
+        #expect(try await log.events(after: 10, through: 30, epoch: epoch, limit: 100, maxBytes: 1).map(\.id) == [11])
+        #expect(try await log.events(after: 10, through: 30, epoch: epoch, limit: 2, maxBytes: .max).map(\.id) == [11, 12])
+    }
+
     @Test func aResetStartsANewEpochThatRunningReplicasFollow() async throws {
         let database = try await TestStore.freshDatabase()
         let replica = try await StoreReplica(database)
