@@ -151,6 +151,7 @@ let package = Package(
         .executableTarget(
             name: "wsevent-service",
             dependencies: [
+                nio("NIOPosix"),
                 "WSEventCore", "WSEventCLI", "WSEventPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +162,7 @@ let package = Package(
         .executableTarget(
             name: "wsclient",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventCore", "WSEventCLI",
                 nio("NIOCore"),
                 nio("NIOPosix"),
@@ -211,6 +213,7 @@ let package = Package(
         .testTarget(
             name: "WSEventWebSocketTests",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventWebSocket", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
@@ -232,6 +235,7 @@ let package = Package(
         .testTarget(
             name: "WSEventTransportsTests",
             dependencies: [
+                "WSEventWebSocket", nio("NIOConcurrencyHelpers"),
                 "WSEventTransports", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
@@ -252,6 +256,7 @@ let package = Package(
         .testTarget(
             name: "WSEventServiceTests",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventService", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
@@ -263,6 +268,7 @@ let package = Package(
         .testTarget(
             name: "WSEventCLITests",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "WSEventCLI", "WSEventCore", "WSEventPostgres", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
@@ -292,6 +298,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOWebSocket"),
