@@ -80,7 +80,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// (or a durable stream that has not reached its store).
     public var isReady: Bool { state.withLockedValue { $0.source != .awaitingUpstream } }
 
-    /// The durable log the stream's ids come from, once ``followStore(epoch:lastID:)`` made it
+    /// The durable log the stream's ids come from, once ``followStore(_:epoch:lastID:)`` made it
     /// a `.store` stream; publishes go there.
     public var durableLog: (any DurableLog)? { state.withLockedValue { $0.source == .store ? $0.log : nil } }
 

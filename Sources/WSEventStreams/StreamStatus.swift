@@ -6,7 +6,7 @@ public enum StreamSource: String, Sendable {
     case awaitingUpstream = "awaiting-upstream"
     /// Ids and epoch are the upstream's.
     case mirror
-    /// Ids and epoch are a durable log's (the PostgreSQL store), shared by every instance on
+    /// Ids and epoch are a durable log's (a store, such as PostgreSQL), shared by every instance on
     /// it; publishes go to the log (``EventStream/durableLog``), events come back from it.
     case store
 }
