@@ -124,8 +124,8 @@ struct SubscribeRequest: Sendable {
             return .success(resume)
         }
         guard let sinceText = target.query["since"] else { return .success(nil) }
-        guard let since = UInt64(sinceText) else {
-            return .failure(Refusal(status: .badRequest, message: "since must be an event id (0 or more), got '\(sinceText)'"))
+        guard let since = UInt64(decimalDigits: sinceText) else {
+            return .failure(Refusal(status: .badRequest, message: "since must be an event id (decimal digits, 0 or more), got '\(sinceText)'"))
         }
         var epoch: Epoch?
         if let epochText = target.query["epoch"] {

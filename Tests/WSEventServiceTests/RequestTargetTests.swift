@@ -55,6 +55,14 @@ import WSEventCore
         // A token that does not decode is a bad request, not a wrong token.
         #expect(status(.GET, "/events?token=t%ZZ", [:]) == .badRequest)
         #expect(status(.GET, "/events?last_event_id=E.5765%ZZ") == .badRequest)
+        // Ids are decimal digits, in the query and in Last-Event-ID alike: a sign is refused
+        // whether it comes as `%2B` or as `+` (which a query decodes to a space).
+        for uri in ["/events?since=+1", "/events?since=%2B1", "/events?since=-0", "/events?since=%201", "/events?last_event_id=E.%2B1", "/events?last_event_id=%2B1"] {
+            #expect(status(.GET, uri) == .badRequest, "\(uri)")
+        }
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "E.+1"]) == .badRequest)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "+1"]) == .badRequest)
+        #expect(status(.GET, "/events?since=007") == nil)
     }
 
     @Test func publishRequestsRefuseAMalformedQuery() {
