@@ -14,6 +14,16 @@ import WSEventCore
         #expect(target.query["x"] == "a b")
     }
 
+    /// `+` means a space only in a query string (HTML form encoding); in a path it is a `+`.
+    @Test func aPlusInThePathStaysAPlus() {
+        let target = RequestTarget("/c++/a+b?tag=c+d&plus=%2B")
+        #expect(target.path == "/c++/a+b")
+        #expect(target.query["tag"] == "c d")
+        #expect(target.query["plus"] == "+")
+        #expect(RequestTarget("/a%2Bb").path == "/a+b")
+        #expect(RequestTarget("/a%20b").path == "/a b")
+    }
+
     @Test func malformedEscapesAreReportedNotDropped() {
         let value = RequestTarget("/events?epoch=abc&since=5765%ZZ")
         #expect(value.query["epoch"] == "abc")
