@@ -198,12 +198,14 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             refuse(refusal, head: head, keepAlive: !isUpgrade, channelContext: channelContext)
         case .success(let request) where SubscribeRequest.wantsSSE(head) && !isUpgrade:
             startSSE(request, head: head, channelContext: channelContext)
-        case .success:
+        case .success(let request):
             if isUpgrade {
                 // The upgrader refused a request we would accept: its WebSocket headers are bad.
                 respond(channelContext, head: head, status: .badRequest, body: "invalid WebSocket upgrade request\n", keepAlive: false)
             } else {
-                let answer = SubscribeRequest.upgradeRequired(RequestTarget(head.uri).path)
+                // With the CORS headers, like every answer to an allowed page: it may read how to subscribe.
+                var answer = SubscribeRequest.upgradeRequired(RequestTarget(head.uri).path)
+                answer.headers.add(contentsOf: request.headers)
                 respond(channelContext, head: head, status: answer.status, headers: answer.headers, body: answer.message + "\n")
             }
         }
@@ -282,7 +284,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         context.metrics.count(refusal)
         if head.method == .POST { context.metrics.countPublish(refusal.status) }
-        // An allowed browser page may read why it was refused.
+        // An allowed browser page may read why it was refused; a disallowed one gets no CORS
+        // headers (docs/PROTOCOL.md, "Origins").
         var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers
         all.add(contentsOf: refusal.headers)
         respond(channelContext, head: head, status: refusal.status, headers: all, body: refusal.message + "\n", keepAlive: keepAlive)
