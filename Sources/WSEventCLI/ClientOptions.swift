@@ -18,6 +18,9 @@ public struct ClientOptions: ParsableArguments {
     @Flag(help: "Print one JSON object per line: id, epoch, kind, payload (base64 for binary), and gaps")
     public var json = false
 
+    @Flag(help: "Write each payload's bytes exactly, adding no newline after one that lacks it")
+    public var raw = false
+
     @Option(help: "Resume after this event id")
     public var since: UInt64?
 
@@ -93,6 +96,7 @@ public struct ClientOptions: ParsableArguments {
 
     public func validate() throws {
         if sse, plain { throw ValidationError("--plain is for WebSocket; --sse always has ids") }
+        if json, raw { throw ValidationError("--raw is for payloads; --json prints each event as one JSON line") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         _ = try url()
         _ = try resumePoint()

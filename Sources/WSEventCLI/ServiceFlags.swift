@@ -80,7 +80,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("body-timeout"), help: .env("A POST body must arrive within this (408), a fragmented WebSocket message end within it (1008) (default 30s)", "body-timeout"))
     public var bodyTimeout: String?
 
-    @Option(name: .go("max-connections"), help: .env("Connections open at once; more get 503 with Retry-After (default: the file-descriptor limit less 10%, at least 64)", "max-connections"))
+    @Option(name: .go("max-connections"), help: .env("Connections open at once; more get 503 with Retry-After (default \(ConnectionLimiter.defaultLimit()) here: what the file-descriptor limit, ulimit -n \(ConnectionLimiter.descriptorLimit()), leaves after a reserve of 10% (at least 64) and a tenth more held to answer 503)", "max-connections"))
     public var maxConnections: String?
 
     @Option(name: .go("sse-heartbeat"), help: .env("How often SSE subscribers get a keepalive comment (default 15s)", "sse-heartbeat"))

@@ -3,9 +3,9 @@ import NIOCore
 /// The frame bytes a client sends: masked (RFC 6455 5.3), here with the all-zero key, which
 /// leaves the payload as it is. A load generator has no secret to hide from proxies, and the
 /// zero key spares masking the bytes.
-public enum ClientFrame {
+package enum ClientFrame {
     /// A close frame with `code` (1000: the run is over).
-    public static func close(code: UInt16 = 1000) -> ByteBuffer {
+    package static func close(code: UInt16 = 1000) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeBytes([0x88, 0x82, 0, 0, 0, 0])
         buffer.writeInteger(code)
@@ -13,7 +13,7 @@ public enum ClientFrame {
     }
 
     /// The pong that answers a ping with `payload` (at most 125 bytes, as a ping's is).
-    public static func pong(_ payload: UnsafeRawBufferPointer) -> ByteBuffer {
+    package static func pong(_ payload: UnsafeRawBufferPointer) -> ByteBuffer {
         var buffer = ByteBuffer()
         let length = min(payload.count, 125)
         buffer.writeBytes([0x8A, 0x80 | UInt8(length), 0, 0, 0, 0])

@@ -6,48 +6,48 @@ import NIOPosix
 /// group with one thread per core serves every subscriber and publisher of the run (the
 /// generator shares the machine with the server, so it must not take more than its share, and
 /// it reports its own CPU so that a run shows when it was the bottleneck).
-public struct LoadGenerator: Sendable {
+package struct LoadGenerator: Sendable {
     /// Where subscribers subscribe.
-    public var subscribeURL: LoadURL
-    public var transport: Transport = .webSocket
-    public var subscribers = 100
+    package var subscribeURL: LoadURL
+    package var transport: Transport = .webSocket
+    package var subscribers = 100
     /// Handshakes in flight at once while subscribers are opened.
-    public var handshakesInFlight = 64
+    package var handshakesInFlight = 64
     /// Publishing; nil consumes a server that produces by itself.
-    public var publish: PublishSettings?
+    package var publish: PublishSettings?
     /// The measured window.
-    public var duration: TimeAmount = .seconds(10)
+    package var duration: TimeAmount = .seconds(10)
     /// After publishing stops, how long to wait for the events still on their way.
-    public var drainTimeout: TimeAmount = .seconds(5)
+    package var drainTimeout: TimeAmount = .seconds(5)
     /// Opening the subscribers stops after this, however many are open.
-    public var rampTimeout: TimeAmount = .seconds(60)
+    package var rampTimeout: TimeAmount = .seconds(60)
     /// Between the last subscriber's answer and the first publish, so that every server has
     /// added each subscriber to its stream (a `101` may go out just before that).
-    public var settle: TimeAmount = .milliseconds(500)
+    package var settle: TimeAmount = .milliseconds(500)
     /// The server's processes (children included) whose CPU and memory are reported.
-    public var serverPIDs: [Int32] = []
+    package var serverPIDs: [Int32] = []
     /// Names the server in the report (`wsevent`, `nchan`).
-    public var label: String?
+    package var label: String?
     /// Names the run's cell of a matrix in the report (`fanout-ws-1000-128`).
-    public var scenario: String?
+    package var scenario: String?
     /// Event loop threads; by default one per core.
-    public var threads = System.coreCount
+    package var threads = System.coreCount
 
     /// How to publish.
-    public struct PublishSettings: Sendable {
-        public var url: LoadURL
-        public var connections = 16
+    package struct PublishSettings: Sendable {
+        package var url: LoadURL
+        package var connections = 16
         /// Events per second in all; 0: as fast as the server answers.
-        public var rate = 0.0
-        public var payloadSize = 128
-        public var headers: [(name: String, value: String)] = []
+        package var rate = 0.0
+        package var payloadSize = 128
+        package var headers: [(name: String, value: String)] = []
 
-        public init(url: LoadURL) {
+        package init(url: LoadURL) {
             self.url = url
         }
     }
 
-    public init(subscribeURL: LoadURL) {
+    package init(subscribeURL: LoadURL) {
         self.subscribeURL = subscribeURL
     }
 
@@ -56,7 +56,7 @@ public struct LoadGenerator: Sendable {
     /// Fan-out (and chain, which is fan-out with subscribers at another URL than the
     /// publishes): opens the subscribers, publishes for ``duration``, waits for the last events,
     /// and reports delivery, latency, loss and order.
-    public func fanOut(mode: String = "fan-out") async throws -> RunReport {
+    package func fanOut(mode: String = "fan-out") async throws -> RunReport {
         try await withGroup { loops in
             let run = UInt16.random(in: 0...UInt16.max)
             let stats = loops.map { LoopStats(loop: $0, run: run, countUntagged: publish == nil) }
@@ -135,7 +135,7 @@ public struct LoadGenerator: Sendable {
 
     /// Idle memory: the server's memory before and after ``subscribers`` idle subscribers
     /// open, per connection. Needs ``serverPIDs``.
-    public func idleMemory(settleAfter: TimeAmount = .seconds(2)) async throws -> RunReport {
+    package func idleMemory(settleAfter: TimeAmount = .seconds(2)) async throws -> RunReport {
         try await withGroup { loops in
             let stats = loops.map { LoopStats(loop: $0, run: 0, countUntagged: true) }
             let pool = SubscriberPool(url: subscribeURL, transport: transport, stats: stats)
@@ -174,7 +174,7 @@ public struct LoadGenerator: Sendable {
 
     /// Handshake rate: subscribes and closes at once, ``handshakesInFlight`` at a time, for
     /// ``duration`` or until `count` handshakes, whichever comes first.
-    public func handshakeRate(count: Int) async throws -> RunReport {
+    package func handshakeRate(count: Int) async throws -> RunReport {
         try await withGroup { loops in
             let stats = loops.map { LoopStats(loop: $0, run: 0, countUntagged: true) }
             let pool = SubscriberPool(url: subscribeURL, transport: transport, stats: stats)

@@ -3,21 +3,21 @@ import WSEventWebSocket
 /// A URL the load generator connects to: `ws://`, `http://` or `HOST:PORT/PATH`, on this
 /// machine only. A load test sends its traffic to loopback addresses and nowhere else, so any
 /// other host is refused when the URL is parsed, before a single connection.
-public struct LoadURL: Sendable, Hashable, CustomStringConvertible {
-    public let host: String
-    public let port: Int
+package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
+    package let host: String
+    package let port: Int
     /// Path and query, as sent in the request line.
-    public let target: String
+    package let target: String
     /// What the `Host` header says.
-    public var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-    public let description: String
+    package var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package let description: String
 
     /// Why a URL was not taken, in one line.
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
+    package struct Invalid: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         guard let url = WebSocketURL(text) else {
             throw Invalid(description: "'\(text)' is not a URL (ws://HOST:PORT/PATH or http://HOST:PORT/PATH)")
         }
@@ -35,7 +35,7 @@ public struct LoadURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `127.0.0.0/8`, `localhost` or `::1`.
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets[0] == "127" else { return false }

@@ -7,8 +7,8 @@ import NIOCore
 /// Confined to ``loop``: handlers touch it from their channel's loop, which is this one, and
 /// everyone else goes through ``snapshot()`` and the other methods that hop there. That is what
 /// makes the unchecked `Sendable` sound, and what keeps counting free of locks.
-public final class LoopStats: @unchecked Sendable {
-    public let loop: any EventLoop
+package final class LoopStats: @unchecked Sendable {
+    package let loop: any EventLoop
     /// The run whose events count; others are foreign.
     let run: UInt16
     /// Count payloads without a header as delivered (a server that produces by itself).

@@ -12,25 +12,25 @@ import NIOCore
 /// every field fixed-width lower-case hex. The rest of the payload is padding (`.`), up to the
 /// payload size asked for. Fixed width means a subscriber decodes it in place from the
 /// received bytes, without allocating.
-public struct PayloadHeader: Sendable, Hashable {
+package struct PayloadHeader: Sendable, Hashable {
     /// Which run sent it: a subscriber ignores events of another run (a server that replays
     /// old events to a new subscriber must not make them count).
-    public var run: UInt16
+    package var run: UInt16
     /// The publishing connection, 0-based.
-    public var publisher: UInt16
+    package var publisher: UInt16
     /// 1, 2, 3, ... per publishing connection, in the order that connection sent them.
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// `NIODeadline.now().uptimeNanoseconds` when it was sent (CLOCK_MONOTONIC: comparable
     /// only within one machine, which is all a loopback benchmark needs).
-    public var sentNanoseconds: UInt64
+    package var sentNanoseconds: UInt64
 
     /// Bytes the header takes; payloads are at least this long.
-    public static let size = 40
+    package static let size = 40
     static let magic: [UInt8] = Array("wsb1".utf8)
     /// What fills a payload after its header.
-    public static let padding = UInt8(ascii: ".")
+    package static let padding = UInt8(ascii: ".")
 
-    public init(run: UInt16, publisher: UInt16, sequence: UInt64, sentNanoseconds: UInt64) {
+    package init(run: UInt16, publisher: UInt16, sequence: UInt64, sentNanoseconds: UInt64) {
         self.run = run
         self.publisher = publisher
         self.sequence = sequence
@@ -38,7 +38,7 @@ public struct PayloadHeader: Sendable, Hashable {
     }
 
     /// The header followed by padding, `payloadSize` bytes in all (at least ``size``).
-    public func payload(size payloadSize: Int) -> [UInt8] {
+    package func payload(size payloadSize: Int) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(max(payloadSize, Self.size))
         bytes += Self.magic
@@ -52,7 +52,7 @@ public struct PayloadHeader: Sendable, Hashable {
 
     /// Decodes the header at the start of `bytes`; nil when they do not start with one (a
     /// payload someone else published, or fewer than ``size`` bytes).
-    public static func decode(_ bytes: UnsafeRawBufferPointer) -> PayloadHeader? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> PayloadHeader? {
         guard bytes.count >= size,
             bytes[0] == magic[0], bytes[1] == magic[1], bytes[2] == magic[2], bytes[3] == magic[3],
             let run = hex(bytes, from: 4, digits: 4),
@@ -64,7 +64,7 @@ public struct PayloadHeader: Sendable, Hashable {
     }
 
     /// ``decode(_:)`` of an array, for tests and tools.
-    public static func decode(_ bytes: [UInt8]) -> PayloadHeader? {
+    package static func decode(_ bytes: [UInt8]) -> PayloadHeader? {
         bytes.withUnsafeBytes { decode($0) }
     }
 
@@ -94,12 +94,12 @@ public struct PayloadHeader: Sendable, Hashable {
 
 extension PayloadHeader {
     /// Writes the header and its padding, `payloadSize` bytes in all, into `buffer`.
-    public func write(to buffer: inout ByteBuffer, payloadSize: Int) {
+    package func write(to buffer: inout ByteBuffer, payloadSize: Int) {
         buffer.writeBytes(payload(size: payloadSize))
     }
 
     /// Decodes the header at the start of `buffer`'s readable bytes, without copying.
-    public static func decode(_ buffer: ByteBuffer) -> PayloadHeader? {
+    package static func decode(_ buffer: ByteBuffer) -> PayloadHeader? {
         buffer.withUnsafeReadableBytes { decode($0) }
     }
 }

@@ -1,21 +1,21 @@
 /// Parsers of the Linux /proc files the load generator reads, as pure functions of their text
 /// (tested on fixtures; ``ProcessTree`` does the reading).
-public enum ProcFiles {
+package enum ProcFiles {
     /// The fields of `/proc/PID/stat` the generator needs.
-    public struct Stat: Sendable, Equatable {
-        public var pid: Int32
-        public var parent: Int32
+    package struct Stat: Sendable, Equatable {
+        package var pid: Int32
+        package var parent: Int32
         /// User and system CPU time, in clock ticks (`sysconf(_SC_CLK_TCK)`, 100 on Linux).
-        public var userTicks: UInt64
-        public var systemTicks: UInt64
+        package var userTicks: UInt64
+        package var systemTicks: UInt64
         /// Resident pages.
-        public var residentPages: UInt64
+        package var residentPages: UInt64
     }
 
     /// Parses `/proc/PID/stat`. The command name (field 2) is in parentheses and may itself
     /// hold spaces and parentheses (`nginx: worker process` is in cmdline; comm could be
     /// `a) b`), so the fields are counted from the last `)`.
-    public static func parseStat(_ text: String) -> Stat? {
+    package static func parseStat(_ text: String) -> Stat? {
         guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"),
             let pid = Int32(text[..<open].filter { $0 != " " })
         else { return nil }
@@ -34,7 +34,7 @@ public enum ProcFiles {
     /// `Pss:` of `/proc/PID/smaps_rollup`, in bytes: the process's resident memory with each
     /// page shared by n processes counted 1/n, so a sum over nginx's master and workers
     /// counts their shared memory once (a sum of RSS counts it once per process).
-    public static func parsePSS(smapsRollup text: String) -> UInt64? {
+    package static func parsePSS(smapsRollup text: String) -> UInt64? {
         for line in text.split(separator: "\n") where line.hasPrefix("Pss:") {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count >= 3, parts[2] == "kB", let kilobytes = UInt64(parts[1]) else { return nil }
@@ -45,7 +45,7 @@ public enum ProcFiles {
 
     /// Every pid in `roots` and all their descendants, found through the parent of each
     /// process in `stats` (a process whose parent is gone is not followed).
-    public static func tree(roots: [Int32], stats: [Stat]) -> [Int32] {
+    package static func tree(roots: [Int32], stats: [Stat]) -> [Int32] {
         var children: [Int32: [Int32]] = [:]
         for stat in stats { children[stat.parent, default: []].append(stat.pid) }
         var seen = Set<Int32>()

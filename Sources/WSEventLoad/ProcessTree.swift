@@ -4,28 +4,28 @@ import Glibc
 
 /// CPU time and memory of a server by PID, its children included (nginx's master and its
 /// workers, a shell and what it started), read from /proc.
-public struct ProcessTree: Sendable {
+package struct ProcessTree: Sendable {
     /// The processes named on the command line; their descendants are found at each sample.
-    public let roots: [Int32]
+    package let roots: [Int32]
 
-    public init(roots: [Int32]) {
+    package init(roots: [Int32]) {
         self.roots = roots
     }
 
     /// One reading of the whole tree.
-    public struct Sample: Sendable {
+    package struct Sample: Sendable {
         /// The processes read (roots and descendants alive at the time).
-        public var pids: [Int32] = []
+        package var pids: [Int32] = []
         /// User plus system CPU time, summed over them, in seconds.
-        public var cpuSeconds = 0.0
+        package var cpuSeconds = 0.0
         /// Resident memory summed over them (shared pages counted once per process).
-        public var rssBytes: UInt64 = 0
+        package var rssBytes: UInt64 = 0
         /// Proportional set size summed over them (shared pages counted once in all).
-        public var pssBytes: UInt64 = 0
+        package var pssBytes: UInt64 = 0
     }
 
     /// Reads every process of the tree now. Processes that exit while being read are left out.
-    public func sample() -> Sample {
+    package func sample() -> Sample {
         let stats = Self.allStats()
         let pids = ProcFiles.tree(roots: roots, stats: stats).filter { pid in stats.contains { $0.pid == pid } }
         var sample = Sample()
@@ -44,13 +44,13 @@ public struct ProcessTree: Sendable {
 
     /// This process's own CPU time so far, in seconds (the load generator's, to show when it
     /// is the bottleneck).
-    public static func ownCPUSeconds() -> Double {
+    package static func ownCPUSeconds() -> Double {
         guard let text = read("/proc/self/stat"), let stat = ProcFiles.parseStat(text) else { return 0 }
         return Double(stat.userTicks + stat.systemTicks) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// Whether `pid` is a running process.
-    public static func exists(_ pid: Int32) -> Bool {
+    package static func exists(_ pid: Int32) -> Bool {
         read("/proc/\(pid)/stat") != nil
     }
 

@@ -4,22 +4,22 @@ import NIOCore
 /// on each (no pipelining: the next is sent when the answer to the last arrived), either at a
 /// fixed total rate or as fast as the server answers. Each payload carries a
 /// ``PayloadHeader``: the connection, its sequence number there, and the time it was sent.
-public final class Publisher: Sendable {
+package final class Publisher: Sendable {
     /// What to publish, where, how fast.
-    public struct Options: Sendable {
-        public var url: LoadURL
+    package struct Options: Sendable {
+        package var url: LoadURL
         /// Keep-alive connections.
-        public var connections: Int
+        package var connections: Int
         /// Events per second over all connections; 0 means as fast as the server answers.
-        public var rate: Double
+        package var rate: Double
         /// Bytes per payload, the 40-byte header included.
-        public var payloadSize: Int
+        package var payloadSize: Int
         /// Sent with every publish: `Content-Type: text/plain` and `Content-Length` come on
         /// top, and e.g. `Authorization: Bearer T` from here.
-        public var headers: [(name: String, value: String)]
-        public var run: UInt16
+        package var headers: [(name: String, value: String)]
+        package var run: UInt16
 
-        public init(url: LoadURL, connections: Int, rate: Double, payloadSize: Int, headers: [(name: String, value: String)] = [], run: UInt16) {
+        package init(url: LoadURL, connections: Int, rate: Double, payloadSize: Int, headers: [(name: String, value: String)] = [], run: UInt16) {
             self.url = url
             self.connections = connections
             self.rate = rate
@@ -30,18 +30,18 @@ public final class Publisher: Sendable {
     }
 
     /// What the publishers did, summed over connections.
-    public struct Tally: Sendable {
+    package struct Tally: Sendable {
         /// Requests written.
-        public var sent = 0
+        package var sent = 0
         /// Answered with a 2xx status: the server took the event.
-        public var acknowledged = 0
+        package var acknowledged = 0
         /// Not acknowledged, by status code or what happened instead.
-        public var failed: [String: Int] = [:]
+        package var failed: [String: Int] = [:]
         /// Sends that went out more than one interval after their due time (fixed rate only):
         /// the server answered too slowly to keep the rate.
-        public var late = 0
+        package var late = 0
         /// Connections the server closed that were opened again.
-        public var reconnects = 0
+        package var reconnects = 0
 
         mutating func add(_ other: Tally) {
             sent += other.sent
@@ -56,7 +56,7 @@ public final class Publisher: Sendable {
 
     /// One connection per `options.connections`, spread over `loops` round robin; none is
     /// opened yet.
-    public init(options: Options, loops: [any EventLoop]) {
+    package init(options: Options, loops: [any EventLoop]) {
         precondition(options.connections > 0 && !loops.isEmpty)
         connections = (0..<options.connections).map { index in
             PublishConnection(index: index, options: options, loop: loops[index % loops.count])
@@ -64,19 +64,19 @@ public final class Publisher: Sendable {
     }
 
     /// Opens every connection; throws the first failure.
-    public func connect() async throws {
+    package func connect() async throws {
         for connection in connections { try await connection.connect() }
     }
 
     /// Starts publishing: connection `i` sends its first event at `start + i / rate` and then
     /// one every `connections / rate`, so the total rate is even.
-    public func start(at start: NIODeadline) {
+    package func start(at start: NIODeadline) {
         for connection in connections { connection.start(at: start) }
     }
 
     /// Stops sending and waits for the answers still due, at most `timeout`; then returns what
     /// was done. A request still unanswered by then counts as failed (`"no answer"`).
-    public func stop(timeout: TimeAmount = .seconds(5)) async -> Tally {
+    package func stop(timeout: TimeAmount = .seconds(5)) async -> Tally {
         var tally = Tally()
         for connection in connections {
             tally.add(await connection.stop(timeout: timeout))

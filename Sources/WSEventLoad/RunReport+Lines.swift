@@ -2,7 +2,7 @@ import Foundation
 
 extension RunReport {
     /// The report for a person, a few lines; the JSON line carries the same figures.
-    public var lines: [String] {
+    package var lines: [String] {
         var lines: [String] = []
         let what = label.map { "\($0): " } ?? ""
         var first = "\(what)\(mode), \(subscribers) \(transport.rawValue) subscriber(s) at \(subscribeUrl)"

@@ -4,25 +4,25 @@ import NIOCore
 /// ``PayloadHeader`` at the start of each event's first `data:` line. Comments (heartbeats),
 /// `id:`, `event:` and `retry:` lines are skipped; an event is dispatched at the blank line
 /// that ends it, as an EventSource does. Only a line split across reads is kept (and copied).
-public struct SSEEventScanner: Sendable {
+package struct SSEEventScanner: Sendable {
     /// A line longer than ``maxLineBytes`` without its end.
-    public struct LineTooLong: Error, CustomStringConvertible {
-        public var description: String { "an SSE line over the load generator's limit" }
+    package struct LineTooLong: Error, CustomStringConvertible {
+        package var description: String { "an SSE line over the load generator's limit" }
     }
 
     /// What the event being read has so far.
     private var sawData = false
     private var header: PayloadHeader?
     private var pending = ByteBuffer()
-    public let maxLineBytes: Int
+    package let maxLineBytes: Int
 
-    public init(maxLineBytes: Int = 16 << 20) {
+    package init(maxLineBytes: Int = 16 << 20) {
         self.maxLineBytes = maxLineBytes
     }
 
     /// Scans `incoming` and calls `body` once per complete event with data: with its decoded
     /// header, or nil when its first data line does not start with one.
-    public mutating func scan(_ incoming: ByteBuffer, _ body: (PayloadHeader?) throws -> Void) throws {
+    package mutating func scan(_ incoming: ByteBuffer, _ body: (PayloadHeader?) throws -> Void) throws {
         var buffer = ByteBuffer.joining(&pending, incoming)
         let consumed = try buffer.withUnsafeReadableBytes { bytes -> Int in
             var start = 0

@@ -6,14 +6,14 @@
 /// Order is judged per publishing connection: a connection sends its next event only after the
 /// server answered the previous one, so the server must deliver a connection's events in its
 /// sequence order. Events of different connections may interleave either way.
-public struct SequenceTally: Sendable {
+package struct SequenceTally: Sendable {
     /// Events of this run received (each counts once per arrival).
-    public private(set) var received = 0
+    package private(set) var received = 0
     /// Events that arrived after a later event of the same publishing connection (late, or
     /// delivered twice: both break the server's promise of order).
-    public private(set) var reordered = 0
+    package private(set) var reordered = 0
     /// Payloads without this run's header (another run's events, a producer's own payloads).
-    public private(set) var foreign = 0
+    package private(set) var foreign = 0
     /// The highest sequence seen per publishing connection (0: none yet).
     private var highest: [UInt64] = []
 
@@ -21,11 +21,11 @@ public struct SequenceTally: Sendable {
     /// make the tally allocate without bound).
     static let maxPublishers = 4096
 
-    public init() {}
+    package init() {}
 
     /// Counts one received event. Returns true when it was an event of `run`.
     @discardableResult
-    public mutating func count(_ header: PayloadHeader?, run: UInt16) -> Bool {
+    package mutating func count(_ header: PayloadHeader?, run: UInt16) -> Bool {
         guard let header, header.run == run else {
             foreign += 1
             return false
@@ -44,13 +44,13 @@ public struct SequenceTally: Sendable {
 
     /// Counts a message whose payload carries no header at all, as a server that produces by
     /// itself sends: counted as delivered, with no order or loss to judge.
-    public mutating func countUntagged() {
+    package mutating func countUntagged() {
         received += 1
     }
 
     /// Events of `expected` (those the publishers had acknowledged) that never arrived. An
     /// event delivered twice hides one lost event here, but shows in ``reordered``.
-    public func lost(expected: Int) -> Int {
+    package func lost(expected: Int) -> Int {
         max(0, expected - received)
     }
 }

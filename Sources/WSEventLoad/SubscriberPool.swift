@@ -7,28 +7,28 @@ import NIOPosix
 /// Opens subscribers to one URL, spread evenly over the event loops, with a bounded number of
 /// handshakes in flight (a server is measured serving subscribers, not fending off a SYN flood),
 /// keeps them, and closes them at the end.
-public final class SubscriberPool: Sendable {
-    public let url: LoadURL
-    public let transport: Transport
+package final class SubscriberPool: Sendable {
+    package let url: LoadURL
+    package let transport: Transport
     /// One per event loop; subscriber `i` lives on loop `i % stats.count`.
-    public let stats: [LoopStats]
+    package let stats: [LoopStats]
     private let channels = NIOLockedValueBox<[any Channel]>([])
     private let opened = NIOLockedValueBox(0)
 
     /// What opening a batch of subscribers gave.
-    public struct Ramp: Sendable {
+    package struct Ramp: Sendable {
         /// Upgrades (WebSocket) or `200` answers (SSE) received.
-        public var connected = 0
+        package var connected = 0
         /// Those that did not subscribe, by reason: a status code (`"503"`) or what happened
         /// instead (`"connect: ..."`, `"timeout"`).
-        public var refused: [String: Int] = [:]
+        package var refused: [String: Int] = [:]
         /// From the first connect to the last answer.
-        public var seconds = 0.0
+        package var seconds = 0.0
         /// Connect to answer, nanoseconds, of those that subscribed.
-        public var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: LoopStats.highestLatency, numberOfSignificantValueDigits: .three)
+        package var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: LoopStats.highestLatency, numberOfSignificantValueDigits: .three)
 
         /// Subscriptions completed per second.
-        public var perSecond: Double { seconds > 0 ? Double(connected) / seconds : 0 }
+        package var perSecond: Double { seconds > 0 ? Double(connected) / seconds : 0 }
     }
 
     private enum Outcome: Sendable {
@@ -36,7 +36,7 @@ public final class SubscriberPool: Sendable {
         case refused(String)
     }
 
-    public init(url: LoadURL, transport: Transport, stats: [LoopStats]) {
+    package init(url: LoadURL, transport: Transport, stats: [LoopStats]) {
         precondition(!stats.isEmpty, "at least one event loop")
         self.url = url
         self.transport = transport
@@ -44,12 +44,12 @@ public final class SubscriberPool: Sendable {
     }
 
     /// Subscribers open now (those the server closed since included).
-    public var count: Int { channels.withLockedValue { $0.count } }
+    package var count: Int { channels.withLockedValue { $0.count } }
 
     /// Opens `count` subscribers with at most `inFlight` handshakes at once, and stops starting
     /// new ones at `deadline`. With `keep` false each closes (1000) as soon as it is answered:
     /// that measures the handshake rate alone.
-    public func open(
+    package func open(
         count: Int,
         inFlight: Int,
         deadline: NIODeadline,
@@ -138,7 +138,7 @@ public final class SubscriberPool: Sendable {
 
     /// Closes every subscriber: a close frame (1000) for WebSocket, then the connection.
     /// Connections that end from now on are not counted as closed by the server.
-    public func closeAll() async {
+    package func closeAll() async {
         for stats in stats { try? await stats.beginClosing() }
         let all = channels.withLockedValue { channels in
             defer { channels.removeAll() }

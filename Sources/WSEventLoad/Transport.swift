@@ -1,5 +1,5 @@
 /// How subscribers subscribe.
-public enum Transport: String, Sendable, Codable, CaseIterable {
+package enum Transport: String, Sendable, Codable, CaseIterable {
     /// WebSocket, plain mode: each event one message.
     case webSocket = "ws"
     /// Server-Sent Events (EventSource).

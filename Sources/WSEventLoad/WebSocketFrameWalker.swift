@@ -8,28 +8,28 @@ import NIOCore
 /// boxed again in `NIOAny`) per frame, which a load generator receiving millions of frames a
 /// second on the same two cores as the server it measures cannot afford. Here a read costs one
 /// clock reading and a walk over its bytes, whatever number of frames it carries.
-public struct WebSocketFrameWalker: Sendable {
+package struct WebSocketFrameWalker: Sendable {
     /// A frame's header said its payload is larger than ``maxFrameBytes``.
-    public struct FrameTooLarge: Error, CustomStringConvertible {
-        public var length: UInt64
-        public var description: String { "a frame of \(length) bytes, over the load generator's limit" }
+    package struct FrameTooLarge: Error, CustomStringConvertible {
+        package var length: UInt64
+        package var description: String { "a frame of \(length) bytes, over the load generator's limit" }
     }
 
     /// The largest frame payload accepted; a larger one is an error rather than an unbounded wait.
-    public let maxFrameBytes: Int
+    package let maxFrameBytes: Int
     private var pending = ByteBuffer()
 
-    public init(maxFrameBytes: Int = 16 << 20) {
+    package init(maxFrameBytes: Int = 16 << 20) {
         self.maxFrameBytes = maxFrameBytes
     }
 
     /// Bytes of a frame not yet complete, kept for the next read.
-    public var pendingBytes: Int { pending.readableBytes }
+    package var pendingBytes: Int { pending.readableBytes }
 
     /// Walks `incoming` (after whatever an earlier call left pending) and calls `body` with each
     /// complete frame's first byte and payload. A masked frame (which a server must not send)
     /// is handed on still masked.
-    public mutating func walk(
+    package mutating func walk(
         _ incoming: ByteBuffer,
         _ body: (_ firstByte: UInt8, _ payload: UnsafeRawBufferPointer) throws -> Void
     ) throws {

@@ -81,7 +81,7 @@ public struct UpstreamConsumer: Sendable {
             case .gap(let first, let last):
                 logger.warning("upstream could not replay some events", metadata: ["first": "\(first)", "last": "\(last)"])
             case .disconnected(let reason):
-                links?.set(.reconnecting, for: url)
+                links?.set(.reconnecting, for: url, error: reason)
                 if down {
                     logger.debug("upstream still unavailable", metadata: ["reason": "\(reason)"])
                 } else {

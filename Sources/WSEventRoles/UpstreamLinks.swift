@@ -21,6 +21,9 @@ public final class UpstreamLinks: Sendable {
         public var state: State
         /// How many times the link was lost after being up.
         public var reconnects: Int
+        /// Why the last attempt failed or the link was lost, in one line (`wss://...: certificate
+        /// verify failed: ...`), while it is not connected; `nil` once connected.
+        public var lastError: String?
     }
 
     /// One upstream's metrics, in the order of `links`.
@@ -56,7 +59,8 @@ public final class UpstreamLinks: Sendable {
 
     public var all: [Link] { links.withLockedValue { $0 } }
 
-    func set(_ state: State, for url: WebSocketURL) {
+    /// Records where the link to `url` stands; `error` says why it is not connected.
+    func set(_ state: State, for url: WebSocketURL, error: String? = nil) {
         links.withLockedValue { links in
             guard let index = links.firstIndex(where: { $0.url == url }) else { return }
             if links[index].state == .connected, state == .reconnecting {
@@ -64,6 +68,7 @@ public final class UpstreamLinks: Sendable {
                 metrics[index].reconnects.increment()
             }
             links[index].state = state
+            links[index].lastError = state == .connected ? nil : error
             metrics[index].up.record(state == .connected ? 1 : 0)
         }
     }

@@ -89,7 +89,11 @@ enum DemoPage {
           if ($("token").value) url.searchParams.set("token", $("token").value);
           source = new EventSource(url);
           source.onopen = () => setStatus("open (sse)");
-          source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "refused (sse)" : "reconnecting (sse)");
+          source.onerror = () => {
+            if (source.readyState !== EventSource.CLOSED) return setStatus("reconnecting (sse)");
+            setStatus("refused (sse)");
+            explain(url).then((why) => { if (why) setStatus("refused (sse): " + why.text); });
+          };
           const handle = (e, text) => {
             const [ep, id] = e.lastEventId.split(".");
             received(id, ep, text);
@@ -104,7 +108,8 @@ enum DemoPage {
           if ($("token").value) url.searchParams.set("token", $("token").value);
           socket = new WebSocket(url, "wsevent.v1");
           socket.binaryType = "arraybuffer";
-          socket.onopen = () => { setStatus("open (ws)"); backoff = 250; };
+          let opened = false;
+          socket.onopen = () => { opened = true; setStatus("open (ws)"); backoff = 250; };
           socket.onmessage = (e) => {
             const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data);
             const newline = text.indexOf("\n");
@@ -119,11 +124,33 @@ enum DemoPage {
               received(header, null, typeof e.data === "string" ? payload : "[binary] " + payload);
             }
           };
-          socket.onclose = (e) => {
+          socket.onclose = async (e) => {
+            const closed = socket;
             setStatus("closed " + e.code + ", reconnecting (ws)");
+            // A browser hides why an upgrade was refused: ask the same URL over HTTP, and stop
+            // retrying when the answer says waiting will not help (no such stream, a wrong token).
+            const why = opened ? null : await explain(new URL(url.href.replace(/^ws/, "http")));
+            if (socket !== closed) return;
+            if (why && why.final) return setStatus("refused (ws): " + why.text);
+            if (why) setStatus("closed " + e.code + ", reconnecting (ws): " + why.text);
             retryTimer = setTimeout(subscribeWS, backoff * (0.5 + Math.random() / 2));
             backoff = Math.min(backoff * 2, 5000);
           };
+        }
+        // Why the server refuses to subscribe `url`: its status and one line, and whether that is
+        // final (a 4xx other than 408 and 429). The checks are the same for SSE and WebSocket.
+        // A disallowed origin's refusal carries no CORS headers, so the page cannot read it.
+        async function explain(url) {
+          const controller = new AbortController();
+          try {
+            const response = await fetch(url, { headers: { "Accept": "text/event-stream" }, signal: controller.signal });
+            if (response.ok) { controller.abort(); return null; }
+            const text = response.status + " " + (await response.text()).trim();
+            const final = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+            return { text, final };
+          } catch (e) {
+            return { text: "no answer this page may read (the server is down, or does not allow this page's origin)", final: false };
+          }
         }
         function subscribe() {
           stop();
@@ -141,7 +168,12 @@ enum DemoPage {
         $("connect").onclick = subscribe;
         $("disconnect").onclick = stop;
         $("publish").onclick = () => publish().catch((e) => { $("published").textContent = "failed: " + e; });
-        if (params.get("stream")) $("stream").value = params.get("stream");
+        if (params.get("stream")) {
+          // `events` means `/events`; a stream not listed (a topic not opened yet) is added.
+          const path = params.get("stream").startsWith("/") ? params.get("stream") : "/" + params.get("stream");
+          if (![...$("stream").options].some((o) => o.value === path)) $("stream").add(new Option(path, path));
+          $("stream").value = path;
+        }
         if (params.get("token")) $("token").value = params.get("token");
         if (params.get("server")) $("server").value = params.get("server");
         if (params.get("transport")) {

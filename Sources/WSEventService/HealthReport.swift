@@ -29,6 +29,13 @@ struct HealthReport: Encodable {
         var url: String
         var state: String
         var reconnects: Int
+        /// Why the link is down (a refused upgrade, a certificate that did not verify), while it is.
+        var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url, state, reconnects
+            case lastError = "last_error"
+        }
     }
 
     struct Store: Encodable {
@@ -63,7 +70,9 @@ struct HealthReport: Encodable {
         streams = statuses.map {
             Stream(path: $0.path, epoch: $0.epoch.rawValue, lastID: $0.lastID, source: $0.source.rawValue, subscribers: $0.subscribers)
         }
-        upstreams = context.upstreams.all.map { Upstream(url: "\($0.url)", state: $0.state.rawValue, reconnects: $0.reconnects) }
+        upstreams = context.upstreams.all.map {
+            Upstream(url: "\($0.url)", state: $0.state.rawValue, reconnects: $0.reconnects, lastError: $0.lastError)
+        }
         role = context.configuration.role.name
         let storeStatus = context.store?.status
         store = storeStatus.map {

@@ -49,8 +49,9 @@ public struct ServiceConfiguration: Sendable {
     /// be finished within this of its first frame (1008).
     public var bodyTimeout: Duration = Timing.bodyTimeout
     /// How many connections may be open at once; past it a new one is answered `503` with
-    /// `Retry-After`, before any upgrade. The default is the file-descriptor limit
-    /// (`RLIMIT_NOFILE`) less 10% of it, and at least 64, kept for everything else.
+    /// `Retry-After`, before any upgrade. The default is what the file-descriptor limit
+    /// (`RLIMIT_NOFILE`) leaves after a reserve of 10% (at least 64) for everything else and
+    /// a tenth more held to answer `503`: 830 at `ulimit -n 1024` (``ConnectionLimiter``).
     public var maxConnections: Int = ConnectionLimiter.defaultLimit()
     /// How long shutdown waits for subscribers to finish their close handshakes.
     public var shutdownTimeout: Duration = Timing.shutdownTimeout

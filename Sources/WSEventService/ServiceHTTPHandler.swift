@@ -279,7 +279,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         context.metrics.count(refusal)
         if head.method == .POST { context.metrics.countPublish(refusal.status) }
-        // An allowed browser page may read why it was refused.
+        // An allowed browser page may read why it was refused; a disallowed one gets no CORS
+        // headers (docs/PROTOCOL.md, "Origins").
         var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers
         all.add(contentsOf: refusal.headers)
         respond(channelContext, head: head, status: refusal.status, headers: all, body: refusal.message + "\n", keepAlive: keepAlive)

@@ -15,14 +15,15 @@ package enum SSEFormat {
     }
 
     /// Parses a `Last-Event-ID` (or `last_event_id` parameter) into a resume point.
-    /// `<epoch>.<id>` is what this server sends; a bare `<id>` means the current epoch.
+    /// `<epoch>.<id>` is what this server sends; a bare `<id>` means the current epoch. The id
+    /// is decimal digits only (``Swift/UInt64/init(decimalDigits:)``).
     package static func resumePoint(lastEventID text: String) -> ResumePoint? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         switch parts.count {
         case 1:
-            return UInt64(text).map { ResumePoint(since: $0, epoch: nil) }
+            return UInt64(decimalDigits: text).map { ResumePoint(since: $0, epoch: nil) }
         case 2:
-            guard let epoch = Epoch(String(parts[0])), let id = UInt64(parts[1]) else { return nil }
+            guard let epoch = Epoch(String(parts[0])), let id = UInt64(decimalDigits: parts[1]) else { return nil }
             return ResumePoint(since: id, epoch: epoch)
         default:
             return nil

@@ -160,7 +160,7 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closed(let ending) = unwrapInboundIn(data), ending.error?.reason == .pongTimeout {
-            metrics.keepaliveCloses.increment()
+            metrics.keepaliveCloses?.increment()
         }
         context.fireChannelRead(data)
     }

@@ -14,8 +14,9 @@ package struct SubscriberMetrics: Sendable {
     package let gapNotices: Counter
     /// Subscribers closed for falling behind.
     package let slowConsumerCloses: Counter
-    /// WebSocket subscribers closed because they did not answer a ping.
-    package let keepaliveCloses: Counter
+    /// WebSocket subscribers closed because they did not answer a ping; `nil` for SSE, which
+    /// has no pings (its heartbeat is a comment nobody answers), so no series is shown for it.
+    package let keepaliveCloses: Counter?
     /// Subscribers now joined.
     package let subscribers: Meter
 
@@ -26,7 +27,11 @@ package struct SubscriberMetrics: Sendable {
         bytesSent = Counter(label: "wsevent_sent_bytes_total", dimensions: transport, factory: factory)
         gapNotices = Counter(label: "wsevent_gap_notices_total", dimensions: transport, factory: factory)
         slowConsumerCloses = Counter(label: "wsevent_slow_consumer_closes_total", dimensions: transport, factory: factory)
-        keepaliveCloses = Counter(label: "wsevent_keepalive_closes_total", dimensions: transport, factory: factory)
+        keepaliveCloses =
+            switch format {
+            case .webSocket: Counter(label: "wsevent_keepalive_closes_total", dimensions: transport, factory: factory)
+            case .sse: nil
+            }
         subscribers = Meter(
             label: "wsevent_subscribers",
             dimensions: transport + [("mode", format.mode)],

@@ -34,15 +34,15 @@ public enum V1Header: Sendable, Hashable {
         let words = line.split(separator: " ", omittingEmptySubsequences: false)
         switch words.first {
         case "hello" where words.count == 3:
-            guard let epoch = Epoch(String(words[1])), let last = UInt64(words[2]) else { return nil }
+            guard let epoch = Epoch(String(words[1])), let last = UInt64(decimalDigits: words[2]) else { return nil }
             return (.hello(epoch: epoch, lastID: last), payload)
         case "gap" where words.count == 3:
-            guard let first = UInt64(words[1]), let last = UInt64(words[2]), first <= last else {
+            guard let first = UInt64(decimalDigits: words[1]), let last = UInt64(decimalDigits: words[2]), first <= last else {
                 return nil
             }
             return (.gap(first: first, last: last), payload)
         default:
-            guard words.count == 1, let id = UInt64(line), id > 0 else { return nil }
+            guard words.count == 1, let id = UInt64(decimalDigits: line), id > 0 else { return nil }
             return (.event(id: id), payload)
         }
     }

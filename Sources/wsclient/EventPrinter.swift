@@ -5,6 +5,10 @@ import WSEventCore
 
 /// Turns subscription updates into output: payloads (or JSON lines) on stdout, one write each,
 /// and state changes on stderr, once per change.
+///
+/// A payload is printed as one line: a newline is added unless it ends in one, so payloads
+/// published without one (`curl -d hello`) do not run together, nor into a status line on
+/// stderr. `raw` writes the payloads' bytes exactly, nothing added.
 final class EventPrinter: Sendable {
     private struct State {
         var epoch: Epoch?
@@ -14,11 +18,13 @@ final class EventPrinter: Sendable {
     }
 
     private let json: Bool
+    private let raw: Bool
     private let limit: Int?
     private let state = NIOLockedValueBox(State())
 
-    init(json: Bool, limit: Int?) {
+    init(json: Bool, raw: Bool = false, limit: Int?) {
         self.json = json
+        self.raw = raw
         self.limit = limit
     }
 
@@ -42,8 +48,13 @@ final class EventPrinter: Sendable {
                     ok = FileDescriptorOutput.standardOutput.write(
                         JSONLine.event(id: id, epoch: id == nil ? nil : state.epoch, kind: kind, payload: payload)
                     )
-                } else {
+                } else if raw || payload.readableBytesView.last == UInt8(ascii: "\n") {
                     ok = payload.withUnsafeReadableBytes { FileDescriptorOutput.standardOutput.write($0) }
+                } else {
+                    // One write for the line, so that a reader never sees half of it.
+                    var line = payload
+                    line.writeInteger(UInt8(ascii: "\n"))
+                    ok = line.withUnsafeReadableBytes { FileDescriptorOutput.standardOutput.write($0) }
                 }
                 guard ok else {
                     state.brokenPipe = true

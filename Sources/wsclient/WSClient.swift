@@ -14,7 +14,7 @@ import Darwin
 struct WSClient: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wsclient",
-        abstract: "Print the events of a wsevent stream (or any WebSocket) to stdout, one payload at a time.",
+        abstract: "Print the events of a wsevent stream (or any WebSocket) to stdout, one payload per line.",
         discussion: """
             Reconnects with backoff and resumes where it left off (using wsevent.v1) unless \
             --no-reconnect. Examples: `wsclient 8080 events`, `wsclient ws://host:9090/proxy-events --json --count 10`.
@@ -34,7 +34,7 @@ struct WSClient: AsyncParsableCommand {
         subscriber.offersV1 = !options.plain
         subscriber.transport = options.sse ? .sse : .webSocket
         subscriber.configuration.tls = try options.tls()
-        let printer = EventPrinter(json: options.json, limit: options.count)
+        let printer = EventPrinter(json: options.json, raw: options.raw, limit: options.count)
         let start = try options.resumePoint()
         let work: @Sendable () async throws -> Void = { [subscriber] in
             try await subscriber.run(from: start) { printer.handle($0) }

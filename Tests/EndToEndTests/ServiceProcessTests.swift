@@ -43,6 +43,18 @@ import WSEventCore
         }
     }
 
+    /// The default connection cap is what the descriptor limit leaves after its reserve and
+    /// the 503 slots (OPERATIONS.md): at `ulimit -n 1024` that is 830, and `-help` says so.
+    @Test func helpGivesTheDefaultConnectionCapForTheDescriptorLimit() async throws {
+        let process = try ManagedProcess(Binaries.service, ["-help"], fileDescriptorLimit: 1024)
+        #expect(try await process.waitForExit() == 0)
+        // ArgumentParser wraps help lines: compare with the wrapping undone.
+        let help = process.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let line = help.components(separatedBy: "Connections open at once").dropFirst().first?.components(separatedBy: "[env:").first ?? ""
+        #expect(line.contains("default 830 "), "\(line)")
+        #expect(!line.contains("less 10%"), "\(line)")
+    }
+
     @Test func environmentConfiguresLikeTheSeedsDockerUsage() async throws {
         let service = try await ServiceProcess([], environment: ["SERVE_ADDRESS": "127.0.0.1:0", "SERVE_PATH": "from-env"])
         let received = try await TestClient.collect(

@@ -14,6 +14,26 @@ import Testing
         #expect(lines.dropLast().allSatisfy { $0.contains(": 127.0.0.1:\(service.port): ") })
     }
 
+    /// Payloads without a trailing newline (every `curl -d` publish) still print one per line;
+    /// one that ends in a newline gets no second one; `--raw` writes the bytes exactly.
+    @Test func printsOneEventPerLineUnlessRaw() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-no-produce", "-publish-token", "t"])
+        for (body, type) in [("hello", "text/plain"), ("second", "text/plain"), ("third\n", "text/plain"), ("bytes", "application/octet-stream")] {
+            let answer = try await HTTPExchange.send(
+                port: service.port, "POST", "/events", headers: ["Authorization": "Bearer t", "Content-Type": type], body: Array(body.utf8)
+            )
+            #expect(answer.status == 200)
+        }
+        for transport in [[], ["--sse"]] {
+            let lines = try ManagedProcess(Binaries.client, ["\(service.port)", "--since", "0", "--count", "4"] + transport)
+            #expect(try await lines.waitForExit() == 0, "\(lines.stderr)")
+            #expect(lines.stdout == "hello\nsecond\nthird\nbytes\n", "\(transport)")
+            let raw = try ManagedProcess(Binaries.client, ["\(service.port)", "--since", "0", "--count", "4", "--raw"] + transport)
+            #expect(try await raw.waitForExit() == 0, "\(raw.stderr)")
+            #expect(raw.stdout == "hellosecondthird\nbytes", "\(transport)")
+        }
+    }
+
     @Test func sseGivesTheSameEventsAsWebSocket() async throws {
         let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "10ms", "-buffer", "100000"])
         let overSSE = try ManagedProcess(Binaries.client, ["\(service.port)", "--sse", "--json", "--since", "0", "--count", "20"])

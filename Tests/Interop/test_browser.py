@@ -87,5 +87,30 @@ def test_disallowed_origin_is_refused_in_the_browser(browser, start_service):
     wait(browser, lambda d: "sse" in d.find_element(By.ID, "status").text and not d.find_element(By.ID, "status").text.startswith("open"), "the refused EventSource")
     assert count(browser) == 0
 
+    # A disallowed origin's refusal carries no CORS headers: the page cannot read why.
+    wait(browser, lambda d: "no answer this page may read" in d.find_element(By.ID, "status").text, "the unreadable refusal")
+
     browser.get(f"{page.base}/?stream=/events&transport=ws&server={opened.base}")
     wait(browser, lambda d: count(d) >= 2, "events from an allowed origin")
+    # An allowed origin's refusal does carry them: the page reads the reason.
+    browser.get(f"{page.base}/?stream=/nope&transport=sse&server={opened.base}")
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == "refused (sse): 404 no stream at /nope", "the readable refusal")
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_page_takes_a_stream_without_its_leading_slash(browser, start_service, transport):
+    service = start_service("-interval", "100ms")
+    browser.get(f"{service.base}/?stream=events&transport={transport}")
+    wait(browser, lambda d: count(d) >= 2, f"events of stream=events over {transport}")
+    assert browser.find_element(By.ID, "stream").get_attribute("value") == "/events"
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_page_says_why_a_stream_is_refused(browser, start_service, transport):
+    service = start_service("-interval", "100ms", "-subscribe-token", TOKEN)
+    status = lambda d: d.find_element(By.ID, "status").text  # noqa: E731
+    browser.get(f"{service.base}/?stream=/nope&transport={transport}&token={TOKEN}")
+    wait(browser, lambda d: status(d) == f"refused ({transport}): 404 no stream at /nope", f"the 404 over {transport}")
+    browser.get(f"{service.base}/?stream=/events&transport={transport}&token=wrong")
+    wait(browser, lambda d: status(d).startswith(f"refused ({transport}): 401 subscribing needs the subscribe token"), f"the 401 over {transport}")
+    assert count(browser) == 0

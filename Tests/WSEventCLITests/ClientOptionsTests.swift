@@ -21,6 +21,12 @@ import WSEventCore
         #expect(throws: (any Error).self) { try ClientOptions.parse(["notaport"]) }
     }
 
+    @Test func rawIsForPayloadsNotJSON() throws {
+        #expect(try ClientOptions.parse([]).raw == false)
+        #expect(try ClientOptions.parse(["--raw"]).raw)
+        #expect(throws: (any Error).self) { try ClientOptions.parse(["--raw", "--json"]) }
+    }
+
     @Test func jsonLines() {
         let text = JSONLine.event(id: 3, epoch: Epoch("ep"), kind: .text, payload: ByteBuffer(string: "a \"b\"\n"))
         #expect(text == "{\"id\":3,\"epoch\":\"ep\",\"kind\":\"text\",\"payload\":\"a \\\"b\\\"\\n\"}\n")

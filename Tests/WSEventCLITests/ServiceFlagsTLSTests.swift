@@ -49,6 +49,12 @@ import WSEventCore
             refusal(["-tls-cert", certificates.certificateFile, "-tls-key", certificates.certificateFile])
                 == "-tls-cert/-tls-key: cannot load private key '\(certificates.certificateFile)': not a PEM private key"
         )
+        // Two valid PEM files that are not a pair: the key is fine, it just belongs elsewhere.
+        let others = try await TestCertificates(name: "another CA")
+        #expect(
+            refusal(["-tls-cert", certificates.certificateFile, "-tls-key", others.keyFile])
+                == "-tls-cert/-tls-key: the private key '\(others.keyFile)' does not match the certificate '\(certificates.certificateFile)'"
+        )
         #expect(refusal(["-tls-ca", "/nonexistent-ca.pem"]) == "-tls-ca: cannot load CA '/nonexistent-ca.pem': no such file")
         for arguments in [["-tls-cert", certificates.certificateFile], ["-tls-ca", "/nonexistent-ca.pem"]] {
             #expect(!refusal(arguments).contains("\n"))

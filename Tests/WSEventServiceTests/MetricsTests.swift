@@ -125,6 +125,14 @@ import WSEventCore
         }
     }
 
+    /// SSE has no pings (its heartbeat is a comment nobody answers), so no SSE subscriber is
+    /// ever closed by keepalive: the counter has the WebSocket series only, as documented.
+    @Test func keepaliveClosesAreCountedForWebSocketOnly() {
+        let samples = Self.samples(ServiceMetrics().exposition(streams: []))
+        let series = samples.filter { $0.name == "wsevent_keepalive_closes_total" }
+        #expect(series.map(\.labels) == [["transport": "websocket"]])
+    }
+
     /// A relay whose upstream does not answer: its link is down and subscribers are refused as
     /// not ready.
     @Test func aRelayNotAtItsUpstreamCountsNotReadyRefusals() async throws {

@@ -6,8 +6,8 @@ import Testing
 import WSEventCore
 @testable import WSEventService
 
-/// A seeded fuzzer of HTTP requests and WebSocket frames against one live server (DESIGN.md,
-/// "Bad input"): each case on a fresh raw connection must be answered with a well-formed status
+/// A seeded fuzzer of HTTP requests and WebSocket frames against one live server (see
+/// docs/OPERATIONS.md, "Fuzzing"): each case on a fresh raw connection must be answered with a well-formed status
 /// line or closed, and after an upgrade any close frame must carry a valid code and the
 /// connection end, all within the short timeouts set here. Throughout, a v1 subscriber receives
 /// every event published between batches, in order, once, and `/healthz` says 200 at the end.

@@ -14,6 +14,16 @@ import WSEventCore
         #expect(target.query["x"] == "a b")
     }
 
+    /// `+` means a space only in a query string (HTML form encoding); in a path it is a `+`.
+    @Test func aPlusInThePathStaysAPlus() {
+        let target = RequestTarget("/c++/a+b?tag=c+d&plus=%2B")
+        #expect(target.path == "/c++/a+b")
+        #expect(target.query["tag"] == "c d")
+        #expect(target.query["plus"] == "+")
+        #expect(RequestTarget("/a%2Bb").path == "/a+b")
+        #expect(RequestTarget("/a%20b").path == "/a b")
+    }
+
     @Test func malformedEscapesAreReportedNotDropped() {
         let value = RequestTarget("/events?epoch=abc&since=5765%ZZ")
         #expect(value.query["epoch"] == "abc")
@@ -57,6 +67,14 @@ import WSEventCore
         // A token that does not decode is a bad request, not a wrong token.
         #expect(status(.GET, "/events?token=t%ZZ", [:]) == .badRequest)
         #expect(status(.GET, "/events?last_event_id=E.5765%ZZ") == .badRequest)
+        // Ids are decimal digits, in the query and in Last-Event-ID alike: a sign is refused
+        // whether it comes as `%2B` or as `+` (which a query decodes to a space).
+        for uri in ["/events?since=+1", "/events?since=%2B1", "/events?since=-0", "/events?since=%201", "/events?last_event_id=E.%2B1", "/events?last_event_id=%2B1"] {
+            #expect(status(.GET, uri) == .badRequest, "\(uri)")
+        }
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "E.+1"]) == .badRequest)
+        #expect(status(.GET, "/events", ["Authorization": "Bearer tok", "Last-Event-ID": "+1"]) == .badRequest)
+        #expect(status(.GET, "/events?since=007") == nil)
     }
 
     @Test func publishRequestsRefuseAMalformedQuery() {

@@ -174,6 +174,44 @@ import WSEventCore
         #expect(refused.body == "origin https://evil.example is not allowed: list it in -allowed-origins\n")
     }
 
+    /// A page of an allowed origin may read why it was refused (a wrong token, no such stream,
+    /// how to subscribe), so those answers carry the CORS headers; a disallowed origin gets its
+    /// `403`, and every other answer, without them.
+    @Test func refusalsCarryTheCORSHeadersForAnAllowedOriginOnly() throws {
+        /// Each request on a connection of its own: a refused publish closes its connection.
+        func ask(_ method: HTTPMethod, _ uri: String, origin: String, _ headers: HTTPHeaders = [:], body: [String] = []) throws -> Answer {
+            let connection = try Connection {
+                $0.allowedOrigins = ["https://app.example"]
+                $0.subscribeToken = "sub"
+                $0.publishToken = "pub"
+            }
+            var all = headers
+            all.add(name: "Origin", value: origin)
+            return try connection.exchange(method, uri, headers: all, body: body)
+        }
+        let sse: HTTPHeaders = ["Accept": "text/event-stream"]
+        let app = "https://app.example"
+        let answers: [(String, Answer)] = [
+            ("subscribe without the token", try ask(.GET, "/events", origin: app, sse)),
+            ("subscribe to no stream", try ask(.GET, "/nope?token=sub", origin: app, sse)),
+            ("subscribe with a bad since", try ask(.GET, "/events?token=sub&since=x", origin: app, sse)),
+            ("a plain GET of the stream", try ask(.GET, "/events?token=sub", origin: app)),
+            ("publish with a wrong token", try ask(.POST, "/events", origin: app, ["Authorization": "Bearer wrong"], body: ["x"])),
+        ]
+        #expect(answers.map { $0.1.status } == [401, 404, 400, 426, 401])
+        for (what, answer) in answers {
+            #expect(answer.header("Access-Control-Allow-Origin") == app, "\(what)")
+            #expect(answer.header("Vary") == "Origin", "\(what)")
+        }
+
+        for uri in ["/events", "/nope"] {
+            let refused = try ask(.GET, uri, origin: "https://evil.example", sse)
+            #expect(refused.status == (uri == "/events" ? 403 : 404))
+            #expect(refused.header("Access-Control-Allow-Origin") == nil)
+            #expect(refused.header("Vary") == nil)
+        }
+    }
+
     // MARK: Publishing
 
     @Test func aPublishIs200WithTheIdAndEpochAsJSON() throws {

@@ -98,6 +98,32 @@ import WSEventCore
         }
     }
 
+    /// A relay whose `wss://` upstream's certificate does not verify keeps retrying, and
+    /// `/healthz` says why next to the upstream's state, as OPERATIONS.md promises.
+    @Test func aFailedUpstreamCertificateCheckShowsOnHealthz() async throws {
+        let served = try await TestCertificates(name: "served CA")
+        let other = try await TestCertificates(name: "other CA")
+        try await withEventServer({ $0.tls = served.server }) { origin in
+            try await withEventServer({
+                $0.role = .relay(origin.url)
+                $0.upstreamTLS = other.client
+            }) { relay in
+                @Sendable func upstreamHealth() async throws -> [String: Any] {
+                    let health = try await HTTPExchange.send(port: relay.port, "GET", "/healthz")
+                    let json = try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any]
+                    return (json?["upstreams"] as? [[String: Any]])?.first ?? [:]
+                }
+                try await eventually("the upstream's reason on /healthz") { try await upstreamHealth()["last_error"] != nil }
+                let upstream = try await upstreamHealth()
+                #expect(upstream["state"] as? String == "reconnecting")
+                let reason = upstream["last_error"] as? String ?? ""
+                // The URL as asked for, with its resume query (`?since=0`).
+                #expect(reason.hasPrefix("wss://127.0.0.1:\(origin.port)/events"), "\(reason)")
+                #expect(reason.contains(": certificate verify failed: "), "\(reason)")
+            }
+        }
+    }
+
     @Test func reloadSwapsTheCertificateForNewConnectionsOnly() async throws {
         let first = try await TestCertificates(name: "first CA")
         let second = try await TestCertificates(name: "second CA")

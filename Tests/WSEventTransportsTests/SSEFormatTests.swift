@@ -42,6 +42,11 @@ import WSEventCore
         #expect(SSEFormat.resumePoint(lastEventID: "abc.") == nil)
         #expect(SSEFormat.resumePoint(lastEventID: "a.b.1") == nil)
         #expect(SSEFormat.resumePoint(lastEventID: "a b.1") == nil)
+        // Decimal digits only: a sign or a space is not an id.
+        for text in ["+42", "abc.+42", "-0", "abc.-0", " 42", "abc. 42", "4_2", "abc.18446744073709551616"] {
+            #expect(SSEFormat.resumePoint(lastEventID: text) == nil, "\(text)")
+        }
+        #expect(SSEFormat.resumePoint(lastEventID: "abc.18446744073709551615") == ResumePoint(since: .max, epoch: Epoch("abc")!))
     }
 
     @Test func parserHandlesCommentsRetryAndSplitInput() {

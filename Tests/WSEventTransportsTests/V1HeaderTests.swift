@@ -27,7 +27,9 @@ import WSEventCore
     }
 
     @Test func rejectsMalformedHeaders() {
-        for text in ["no newline", "abc\n", "0\n", "-1\n", "hello\n", "hello a\n", "gap 5 2\n", "gap 1\n", " 5\n", "5 \n"] {
+        for text in ["no newline", "abc\n", "0\n", "-1\n", "hello\n", "hello a\n", "gap 5 2\n", "gap 1\n", " 5\n", "5 \n",
+            // Ids are decimal digits only: no sign, however Swift's integer parsing would take it.
+            "+5\n", "hello ep +3\n", "gap +1 2\n", "gap 1 +2\n"] {
             #expect(V1Header.parse(ByteBuffer(string: text)) == nil, "\(text.debugDescription)")
         }
     }

@@ -131,9 +131,127 @@ import WSEventCore
 
         channel.isWritable = true
         channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.run()
         #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == head)
         #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == .end(nil))
         #expect(reads.count == 2)
+    }
+}
+
+extension ResourceBoundsTests {
+    static let get = HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+
+    /// A peer that pipelines requests and never reads: the kernel never takes the first answer,
+    /// so the next request waits, unread, instead of adding an answer to the queue. A small
+    /// answer costs the server several times its bytes (buffers, the queue's entries, promises),
+    /// so a bound in bytes alone (the high-water mark) let one such peer hold 14.6 MB.
+    @Test func theNextRequestWaitsUntilTheAnswerBeforeIsWritten() throws {
+        let transport = StalledWrites()
+        let reads = ReadCounter()
+        let answers = Answerer(atOnce: true)
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([reads, transport, WritabilityReadGate(), answers])
+
+        // Three requests arrive in one read; the channel stays writable all along.
+        for _ in 0..<3 {
+            try channel.writeInbound(Self.get)
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        channel.read()
+        #expect(answers.requests == 1)
+        #expect(transport.unwritten == 1)
+        #expect(reads.count == 0, "no more reading while an answer is unwritten")
+
+        // Each time the peer takes an answer, one more request is answered.
+        for answered in 2...3 {
+            transport.writeOne()
+            channel.embeddedEventLoop.run()
+            #expect(answers.requests == answered)
+            #expect(transport.unwritten == 1)
+        }
+        transport.writeOne()
+        channel.embeddedEventLoop.run()
+        #expect(transport.unwritten == 0)
+        #expect(reads.count == 1, "the read held back goes on once every answer is written")
+    }
+
+    /// NIO's pipeline handler hands on the next pipelined request from inside the write of an
+    /// answer's end: the gate keeps it, and gives it to the handler on a fresh stack, never
+    /// into the middle of the code that answered.
+    @Test func aPipelinedRequestIsNotHandedToTheHandlerWhileItAnswers() throws {
+        let answers = Answerer(atOnce: false)
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([HTTPServerPipelineHandler(), WritabilityReadGate(), answers])
+        for _ in 0..<2 {
+            try channel.writeInbound(Self.get)
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        #expect(answers.requests == 1)
+        answers.answer()
+        channel.embeddedEventLoop.run()
+        #expect(answers.requests == 2)
+        answers.answer()
+        #expect(answers.reentered == false)
+    }
+}
+
+/// Holds every write, as a kernel buffer that the peer never empties would; `writeOne()` lets
+/// the writes of the oldest answer complete.
+final class StalledWrites: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = HTTPServerResponsePart
+    private var writes: [(promise: EventLoopPromise<Void>, isEnd: Bool)] = []
+
+    /// Answers (their `.end`) not yet written.
+    var unwritten: Int { writes.filter(\.isEnd).count }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
+        writes.append((promise ?? context.eventLoop.makePromise(), isEnd))
+    }
+
+    func flush(context: ChannelHandlerContext) {}
+
+    func writeOne() {
+        while !writes.isEmpty {
+            let write = writes.removeFirst()
+            write.promise.succeed()
+            if write.isEnd { return }
+        }
+    }
+}
+
+/// Answers each request (head and end), at once or when told, and notes whether a request ever
+/// arrived while it was answering.
+final class Answerer: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    private let atOnce: Bool
+    private var context: ChannelHandlerContext?
+    private(set) var requests = 0
+    private(set) var reentered = false
+    private var answering = false
+
+    init(atOnce: Bool) {
+        self.atOnce = atOnce
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if answering { reentered = true }
+        guard case .end = unwrapInboundIn(data) else { return }
+        requests += 1
+        if atOnce { answer() }
+    }
+
+    func answer() {
+        guard let context else { return }
+        answering = true
+        defer { answering = false }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 }
 

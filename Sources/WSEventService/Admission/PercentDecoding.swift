@@ -1,5 +1,12 @@
-/// Decodes the `%XX` escapes (and `+` for a space) of one part of a request target.
+/// Decodes the `%XX` escapes of one part of a request target, and in a query `+` as a space.
 enum PercentDecoding {
+    /// Which part of the target: `+` means a space only in a query (HTML form encoding); in a
+    /// path it is a `+` (RFC 3986), so `/c++` names the stream `/c++`.
+    enum Part: Sendable {
+        case path
+        case query
+    }
+
     /// Why a part could not be decoded.
     enum Flaw: Error, Sendable, Hashable {
         /// A `%` not followed by two hex digits.
@@ -8,7 +15,7 @@ enum PercentDecoding {
         case notUTF8
     }
 
-    static func decode(_ text: Substring) -> Result<String, Flaw> {
+    static func decode(_ text: Substring, as part: Part) -> Result<String, Flaw> {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -19,7 +26,7 @@ enum PercentDecoding {
                     return .failure(.malformedEscape)
                 }
                 bytes.append(high << 4 | low)
-            case UInt8(ascii: "+"):
+            case UInt8(ascii: "+") where part == .query:
                 bytes.append(UInt8(ascii: " "))
             default:
                 bytes.append(byte)

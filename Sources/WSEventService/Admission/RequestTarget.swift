@@ -13,14 +13,14 @@ package struct RequestTarget: Sendable, Hashable {
     package init(_ uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         // A path that does not decode is looked up as sent, and so names no stream.
-        path = (try? PercentDecoding.decode(parts[0]).get()) ?? String(parts[0])
+        path = (try? PercentDecoding.decode(parts[0], as: .path).get()) ?? String(parts[0])
         query = [:]
         malformed = nil
         guard parts.count == 2 else { return }
         for pair in parts[1].split(separator: "&") {
             let nameValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let rawValue = nameValue.count == 2 ? nameValue[1] : ""
-            switch (PercentDecoding.decode(nameValue[0]), PercentDecoding.decode(rawValue)) {
+            switch (PercentDecoding.decode(nameValue[0], as: .query), PercentDecoding.decode(rawValue, as: .query)) {
             case (.success(let name), .success(let value)):
                 query[name] = value
             case (.failure(let flaw), _):

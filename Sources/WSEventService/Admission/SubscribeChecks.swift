@@ -75,8 +75,8 @@ extension AdmissionStep where Request == SubscribeRequest {
             return nil
         }
         guard let sinceText = query["since"] else { return nil }
-        guard let since = UInt64(sinceText) else {
-            return Refusal(status: .badRequest, message: "since must be an event id (0 or more), got '\(sinceText)'")
+        guard let since = UInt64(decimalDigits: sinceText) else {
+            return Refusal(status: .badRequest, message: "since must be an event id (decimal digits, 0 or more), got '\(sinceText)'")
         }
         var epoch: Epoch?
         if let epochText = query["epoch"] {

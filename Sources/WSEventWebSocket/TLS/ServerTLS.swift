@@ -39,6 +39,10 @@ public struct ServerTLS: Sendable, Hashable {
         )
         do {
             return try NIOSSLContext(configuration: configuration)
+        } catch NIOSSLError.failedToLoadPrivateKey {
+            // Each file loaded on its own above, so BoringSSL refused the pair: the key is not
+            // the certificate's (`SSL_CTX_use_PrivateKey` checks them against each other).
+            throw TLSFileError(keyFile: keyFile, notMatching: certificateFile)
         } catch {
             throw TLSFileError(what: "certificate and key", path: "\(certificateFile)' and '\(keyFile)", underlying: error)
         }

@@ -7,18 +7,30 @@ import Darwin
 #endif
 
 /// A certificate, key or CA file that did not load, said in one line:
-/// `cannot load certificate 'cert.pem': no such file`.
+/// `cannot load certificate 'cert.pem': no such file`, or a key and certificate that each load
+/// but are not a pair: `the private key 'key.pem' does not match the certificate 'cert.pem'`.
 public struct TLSFileError: Error, CustomStringConvertible, Sendable {
     /// "certificate", "private key", "CA"...
     public let what: String
     public let path: String
     /// Why, in a few words.
     public let reason: String
+    /// The whole line, when it is not `cannot load ...`.
+    private let line: String?
 
     package init(what: String, path: String, reason: String) {
         self.what = what
         self.path = path
         self.reason = reason
+        line = nil
+    }
+
+    /// A private key that is not the certificate's (both files are fine on their own).
+    package init(keyFile: String, notMatching certificateFile: String) {
+        what = "private key"
+        path = keyFile
+        reason = "does not match the certificate '\(certificateFile)'"
+        line = "the private key '\(keyFile)' \(reason)"
     }
 
     package init(what: String, path: String, underlying: any Error) {
@@ -47,5 +59,5 @@ public struct TLSFileError: Error, CustomStringConvertible, Sendable {
         throw TLSFileError(what: what, path: path, reason: reason)
     }
 
-    public var description: String { "cannot load \(what) '\(path)': \(reason)" }
+    public var description: String { line ?? "cannot load \(what) '\(path)': \(reason)" }
 }
