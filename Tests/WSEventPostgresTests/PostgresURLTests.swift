@@ -27,6 +27,9 @@ import WSEventPostgres
         #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "mysql://u@h/d") }
         #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "postgres://h:5432/d") }
         #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "postgres://u@h:99999/d") }
+        // A port is decimal digits, as ids are: no sign, however Int() reads it.
+        #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "postgres://u@h:+5432/d") }
+        #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "postgres://u@h:99999999999999999999999/d") }
         #expect(throws: PostgresURLError.self) { try PostgresURL(parsing: "postgres://u@h/d?sslmode=require") }
         do {
             _ = try PostgresURL(parsing: "http://u:secret@h/d")
