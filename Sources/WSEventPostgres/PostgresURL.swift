@@ -58,7 +58,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         if database.isEmpty { database = user }
         if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
             host = String(hostPort[..<colon])
-            guard let port = UInt64(decimalDigits: hostPort[hostPort.index(after: colon)...]).flatMap { Int(exactly: $0) }, (1...65535).contains(port) else {
+            guard let port = UInt64(decimalDigits: hostPort[hostPort.index(after: colon)...]).flatMap({ Int(exactly: $0) }), (1...65535).contains(port) else {
                 throw PostgresURLError("the store URL's port '\(hostPort[hostPort.index(after: colon)...])' is not a port number")
             }
             self.port = port
