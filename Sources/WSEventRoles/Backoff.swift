@@ -8,7 +8,7 @@ public struct Backoff: Sendable {
     public var maximum: Duration
     private var attempt = 0
 
-    public init(initial: Duration = Timing.backoffInitial, maximum: Duration = Timing.backoffMaximum) {
+    public init(initial: Duration = RoleTiming.backoffInitial, maximum: Duration = RoleTiming.backoffMaximum) {
         self.initial = initial
         self.maximum = maximum
     }

@@ -151,7 +151,7 @@ public struct ResumingSubscriber: Sendable {
     }
 
     /// How long a connection must have lasted for the next reconnect to start the backoff over.
-    static let healthyConnection = Timing.lastingConnection
+    static let healthyConnection = RoleTiming.lastingConnection
 
     /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
     static func isTransient(_ status: HTTPResponseStatus) -> Bool {

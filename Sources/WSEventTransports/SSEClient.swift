@@ -33,7 +33,7 @@ public enum SSEClient {
         let loop = group.next()
         let opened = loop.makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(TimeAmount(Timing.connectTimeout))
+            .connectTimeout(TimeAmount(TransportTiming.sseConnectTimeout))
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try ClientTLS.addHandlerIfSecure(context, url: url, to: channel)
