@@ -151,7 +151,7 @@ public struct ServiceFlags: ParsableArguments {
         let serveFlagsGiven = serve != nil || serveAddress != nil || servePath != nil
         let consumeFlagsGiven = !consume.isEmpty || consumeAddress != nil || consumePath != nil
         if let serve = serve ?? (serveFlagsGiven ? nil : env["serve"]) {
-            guard let url = WebSocketURL(serve), !serve.contains("://") || serve.hasPrefix("ws://") else {
+            guard let url = StreamArgument.parse(serve)?.address, !serve.contains("://") || serve.hasPrefix("ws://") else {
                 throw ValidationError("-serve: '\(serve)' is not HOST:PORT/PATH")
             }
             let authority = serve.split(separator: "/", maxSplits: 1).first.map(String.init) ?? serve
@@ -172,7 +172,8 @@ public struct ServiceFlags: ParsableArguments {
 
         let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
         for text in consumeList {
-            guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
+            // An http:// URL is still consumed over WebSocket at the same place.
+            guard let url = StreamArgument.parse(String(text.filter { $0 != " " }))?.address else {
                 throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// or wss:// URL")
             }
             upstreams.append(url)

@@ -56,7 +56,7 @@ import WSEventCore
         // Without -no-produce the producer merges its upstreams; with it they fan in.
         #expect(configuration.role == .producer(merging: configuration.upstreams))
         let fanIn = try self.configuration(["-no-produce", "-consume", "a:1/x", "-consume", "b:2/y"])
-        #expect(fanIn.role == .fanIn([WebSocketURL("a:1/x")!, WebSocketURL("b:2/y")!]))
+        #expect(fanIn.role == .fanIn([WebSocketURL("ws://a:1/x")!, WebSocketURL("ws://b:2/y")!]))
     }
 
     @Test func noProduceWithoutAnUpstreamIsAHubThatNeedsThePublishToken() throws {

@@ -31,14 +31,20 @@ import WSEventCore
             #expect(health.status == 200)
             #expect(health.body.contains("\"status\""))
             try server.publish(2)
-            let events = try await SSEClient.connect(to: server.url, lastEventID: "\(server.stream.status.epoch).0", tls: certificates.client)
+            let connection = try await SSEClient.connect(
+                to: StreamURL(server.url, transport: .sse),
+                lastEventID: "\(server.stream.status.epoch).0",
+                configuration: SSEClientConfiguration(tls: certificates.client)
+            )
             let messages = try await withTimeout(20, "two SSE events over https") {
-                var messages: [SSEParser.Message] = []
-                for try await message in events where message.id != nil {
-                    messages.append(message)
-                    if messages.count == 2 { break }
+                try await connection.run { events in
+                    var messages: [SSEParser.Message] = []
+                    for try await message in events where message.id != nil {
+                        messages.append(message)
+                        if messages.count == 2 { break }
+                    }
+                    return messages.map(\.data)
                 }
-                return messages.map(\.data)
             }
             #expect(messages == ["event 0", "event 1"])
         }

@@ -27,7 +27,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelActive(context: ChannelHandlerContext) {
         var headers = self.headers
-        headers.replaceOrAdd(name: "Host", value: url.port == (url.isSecure ? 443 : 80) ? url.host : "\(url.host):\(url.port)")
+        headers.replaceOrAdd(name: "Host", value: url.hostHeader)
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
