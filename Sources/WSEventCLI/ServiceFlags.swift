@@ -23,7 +23,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("consume-path"), help: .env("Upstream stream path (default consume)", "consume-path", seed: "CONSUME_PATH"))
     public var consumePath: String?
 
-    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// or wss:// URL; repeat to fan in (env: comma-separated)", "consume"))
+    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH, ws:// or wss:// URL (WebSocket), or http:// or https:// URL (SSE); repeat to fan in (env: comma-separated)", "consume"))
     public var consume: [String] = []
 
     @Option(name: .go("no-produce"), help: .env("Do not generate events: relay or fan in the upstreams, or without one run a hub fed by POST (needs -publish-token); a bare -no-produce means true", "no-produce", seed: "NO_PRODUCE"))
@@ -144,7 +144,7 @@ public struct ServiceFlags: ParsableArguments {
         configuration.servePath = "/events"
         configuration.demoPage = true
         var produce = true
-        var upstreams: [WebSocketURL] = []
+        var upstreams: [StreamURL] = []
 
         // Flags win over the environment as a group: an address given by any flag makes every
         // address variable irrelevant, and likewise for the upstreams.
@@ -172,9 +172,8 @@ public struct ServiceFlags: ParsableArguments {
 
         let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
         for text in consumeList {
-            // An http:// URL is still consumed over WebSocket at the same place.
-            guard let url = StreamArgument.parse(String(text.filter { $0 != " " }))?.address else {
-                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// or wss:// URL")
+            guard let url = StreamArgument.parse(String(text.filter { $0 != " " })) else {
+                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws://, wss://, http:// or https:// URL")
             }
             upstreams.append(url)
         }
@@ -186,7 +185,7 @@ public struct ServiceFlags: ParsableArguments {
                 consumePath ?? (consumeFlagsGiven ? nil : env["consume-path", seed: "CONSUME_PATH"]) ?? "consume",
                 flag: "consume-path"
             )
-            upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
+            upstreams.append(StreamURL(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path)))
         }
 
         if let value = try Self.bool(noProduce ?? env["no-produce", seed: "NO_PRODUCE"], flag: "no-produce") {
@@ -291,7 +290,7 @@ public struct ServiceFlags: ParsableArguments {
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
     /// upstreams), else a relay of one upstream, a fan-in of several, or with none a hub, which
     /// only publishes can feed and so needs the publish token.
-    private static func role(produce: Bool, upstreams: [WebSocketURL], publishToken: String?) throws -> Role {
+    private static func role(produce: Bool, upstreams: [StreamURL], publishToken: String?) throws -> Role {
         if produce { return .producer(merging: upstreams) }
         switch upstreams.count {
         case 0:

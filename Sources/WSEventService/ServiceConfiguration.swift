@@ -100,7 +100,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// The upstreams the ``role`` consumes.
-    public var upstreams: [WebSocketURL] { role.upstreams }
+    public var upstreams: [StreamURL] { role.upstreams }
 
     /// The relay role: the stream mirrors its one upstream.
     public var isRelay: Bool { role.mirrors }

@@ -94,7 +94,7 @@ import WSEventCore
         try await withEventServer({ $0.tls = certificates.server }) { origin in
             try origin.publish(5)
             try await withEventServer({
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
                 $0.upstreamTLS = certificates.client
             }) { relay in
                 try await eventually("the relay mirrored the wss origin") { relay.stream.status.lastID == 5 }
