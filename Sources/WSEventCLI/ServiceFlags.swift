@@ -95,7 +95,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("tls-key"), help: .env("PEM private key of -tls-cert", "tls-key"))
     public var tlsKey: String?
 
-    @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// upstreams instead of the system's roots", "tls-ca"))
+    @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// and https:// upstreams instead of the system's roots", "tls-ca"))
     public var tlsCA: String?
 
     @Option(name: .go("store"), help: .env("PostgreSQL store postgres://USER:PASSWORD@HOST:PORT/DB: the stream is durable and shared by every instance on it (docs/STORE.md)", "store"))

@@ -78,7 +78,7 @@ public struct ServiceConfiguration: Sendable {
     /// The certificate and key to serve `wss://` and `https://` with, on the same port;
     /// `nil`: plain `ws://` and `http://`. Read again by ``EventServer/reloadTLS()``.
     public var tls: ServerTLS?
-    /// How `wss://` upstreams are verified: the system's roots, or a private CA's.
+    /// How `wss://` and `https://` upstreams are verified: the system's roots, or a private CA's.
     public var upstreamTLS: ClientTLS = ClientTLS()
     /// The PostgreSQL store that makes the stream at ``servePath`` durable and shared by every
     /// instance on the same database (an origin's: producer, hub, fan-in); `nil`: in memory.
