@@ -151,6 +151,7 @@ let package = Package(
         .executableTarget(
             name: "wsevent-service",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 nio("NIOPosix"),
                 "WSEventCore", "WSEventCLI", "WSEventPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -246,6 +247,7 @@ let package = Package(
         .testTarget(
             name: "WSEventRolesTests",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventRoles", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),

@@ -3,7 +3,7 @@ import WSEventCore
 
 /// The options of `wsclient`.
 public struct ClientOptions: ParsableArguments {
-    @Argument(help: "A port on 127.0.0.1 (default 8080), or a full ws:// or wss://HOST:PORT/PATH URL")
+    @Argument(help: "A port on 127.0.0.1 (default 8080), or a full ws:// or wss://HOST:PORT/PATH URL (http:// or https:// subscribes with SSE)")
     public var portOrURL: String?
 
     @Argument(help: "The stream path when a port is given (default events)")
@@ -33,7 +33,7 @@ public struct ClientOptions: ParsableArguments {
     @Flag(help: "Do not offer wsevent.v1: receive bare payloads, as a browser does (no resume)")
     public var plain = false
 
-    @Flag(help: "Subscribe with Server-Sent Events instead of WebSocket (same output, resumes with Last-Event-ID)")
+    @Flag(help: "Subscribe with Server-Sent Events instead of WebSocket (same output, resumes with Last-Event-ID), as an http:// URL does")
     public var sse = false
 
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for wss:// and https:// (default: the system's roots)", valueName: "file"))
@@ -55,19 +55,23 @@ public struct ClientOptions: ParsableArguments {
         return tls
     }
 
-    /// The URL to subscribe to, from the positional arguments.
-    public func url() throws -> WebSocketURL {
-        guard let first = portOrURL else {
-            return WebSocketURL(host: "127.0.0.1", port: 8080, path: path ?? "events")
-        }
-        if let port = Int(first) {
+    /// The stream to subscribe to, from the positional arguments: over WebSocket, or over SSE
+    /// for an `http://` or `https://` URL and with `--sse`.
+    public func url() throws -> StreamURL {
+        var url: StreamURL
+        if let first = portOrURL, let port = Int(first) {
             guard (1...65535).contains(port) else { throw ValidationError("'\(first)' is not a port") }
-            return WebSocketURL(host: "127.0.0.1", port: port, path: path ?? "events")
+            url = StreamURL(WebSocketURL(host: "127.0.0.1", port: port, path: path ?? "events"))
+        } else if let first = portOrURL {
+            guard path == nil else { throw ValidationError("give either a URL or PORT [PATH], not both") }
+            guard let parsed = StreamArgument.parse(first) else {
+                throw ValidationError("'\(first)' is neither a port nor a ws://, wss://, http:// or https://HOST:PORT/PATH URL")
+            }
+            url = parsed
+        } else {
+            url = StreamURL(WebSocketURL(host: "127.0.0.1", port: 8080, path: path ?? "events"))
         }
-        guard path == nil else { throw ValidationError("give either a URL or PORT [PATH], not both") }
-        guard let url = WebSocketURL(first) else {
-            throw ValidationError("'\(first)' is neither a port nor a ws:// or wss://HOST:PORT/PATH URL")
-        }
+        if sse { url.transport = .sse }
         return url
     }
 
@@ -95,10 +99,9 @@ public struct ClientOptions: ParsableArguments {
     }
 
     public func validate() throws {
-        if sse, plain { throw ValidationError("--plain is for WebSocket; --sse always has ids") }
         if json, raw { throw ValidationError("--raw is for payloads; --json prints each event as one JSON line") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-        _ = try url()
+        if try url().transport == .sse, plain { throw ValidationError("--plain is for WebSocket; SSE always has ids") }
         _ = try resumePoint()
         _ = try timeoutDuration()
     }

@@ -23,7 +23,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("consume-path"), help: .env("Upstream stream path (default consume)", "consume-path", seed: "CONSUME_PATH"))
     public var consumePath: String?
 
-    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH or ws:// or wss:// URL; repeat to fan in (env: comma-separated)", "consume"))
+    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH, ws:// or wss:// URL (WebSocket), or http:// or https:// URL (SSE); repeat to fan in (env: comma-separated)", "consume"))
     public var consume: [String] = []
 
     @Option(name: .go("no-produce"), help: .env("Do not generate events: relay or fan in the upstreams, or without one run a hub fed by POST (needs -publish-token); a bare -no-produce means true", "no-produce", seed: "NO_PRODUCE"))
@@ -95,7 +95,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("tls-key"), help: .env("PEM private key of -tls-cert", "tls-key"))
     public var tlsKey: String?
 
-    @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// upstreams instead of the system's roots", "tls-ca"))
+    @Option(name: .go("tls-ca"), help: .env("PEM CA certificates to trust for wss:// and https:// upstreams instead of the system's roots", "tls-ca"))
     public var tlsCA: String?
 
     @Option(name: .go("store"), help: .env("Store URL, postgres://USER:PASSWORD@HOST:PORT/DB: the stream is durable and shared by every instance on it (docs/STORE.md)", "store"))
@@ -145,14 +145,14 @@ public struct ServiceFlags: ParsableArguments {
         configuration.servePath = "/events"
         configuration.demoPage = true
         var produce = true
-        var upstreams: [WebSocketURL] = []
+        var upstreams: [StreamURL] = []
 
         // Flags win over the environment as a group: an address given by any flag makes every
         // address variable irrelevant, and likewise for the upstreams.
         let serveFlagsGiven = serve != nil || serveAddress != nil || servePath != nil
         let consumeFlagsGiven = !consume.isEmpty || consumeAddress != nil || consumePath != nil
         if let serve = serve ?? (serveFlagsGiven ? nil : env["serve"]) {
-            guard let url = WebSocketURL(serve), !serve.contains("://") || serve.hasPrefix("ws://") else {
+            guard let url = StreamArgument.parse(serve)?.address, !serve.contains("://") || serve.hasPrefix("ws://") else {
                 throw ValidationError("-serve: '\(serve)' is not HOST:PORT/PATH")
             }
             let authority = serve.split(separator: "/", maxSplits: 1).first.map(String.init) ?? serve
@@ -173,8 +173,8 @@ public struct ServiceFlags: ParsableArguments {
 
         let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
         for text in consumeList {
-            guard let url = WebSocketURL(String(text.filter { $0 != " " })) else {
-                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws:// or wss:// URL")
+            guard let url = StreamArgument.parse(String(text.filter { $0 != " " })) else {
+                throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws://, wss://, http:// or https:// URL")
             }
             upstreams.append(url)
         }
@@ -186,7 +186,7 @@ public struct ServiceFlags: ParsableArguments {
                 consumePath ?? (consumeFlagsGiven ? nil : env["consume-path", seed: "CONSUME_PATH"]) ?? "consume",
                 flag: "consume-path"
             )
-            upstreams.append(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path))
+            upstreams.append(StreamURL(WebSocketURL(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: path)))
         }
 
         if let value = try Self.bool(noProduce ?? env["no-produce", seed: "NO_PRODUCE"], flag: "no-produce") {
@@ -291,7 +291,7 @@ public struct ServiceFlags: ParsableArguments {
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
     /// upstreams), else a relay of one upstream, a fan-in of several, or with none a hub, which
     /// only publishes can feed and so needs the publish token.
-    private static func role(produce: Bool, upstreams: [WebSocketURL], publishToken: String?) throws -> Role {
+    private static func role(produce: Bool, upstreams: [StreamURL], publishToken: String?) throws -> Role {
         if produce { return .producer(merging: upstreams) }
         switch upstreams.count {
         case 0:

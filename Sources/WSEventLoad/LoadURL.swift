@@ -18,7 +18,7 @@ package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     package init(_ text: String) throws {
-        guard let url = WebSocketURL(text) else {
+        guard let url = Self.parse(text) else {
             throw Invalid(description: "'\(text)' is not a URL (ws://HOST:PORT/PATH or http://HOST:PORT/PATH)")
         }
         guard !url.isSecure else {
@@ -32,6 +32,20 @@ package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
         port = url.port
         target = url.target
         description = text
+    }
+
+    /// The place `text` names: `ws://` and `wss://` as WebSocket URLs are, `http://` and
+    /// `https://` the same places, and the seed's `HOST:PORT/PATH`.
+    private static func parse(_ text: String) -> WebSocketURL? {
+        guard let separator = text.firstRange(of: "://") else {
+            return WebSocketURL(hostAndTarget: Substring(text), defaultPort: nil, isSecure: false)
+        }
+        let rest = text[separator.upperBound...]
+        switch text[..<separator.lowerBound].lowercased() {
+        case "http": return WebSocketURL(hostAndTarget: rest, defaultPort: 80, isSecure: false)
+        case "https": return WebSocketURL(hostAndTarget: rest, defaultPort: 443, isSecure: true)
+        default: return WebSocketURL(text)
+        }
     }
 
     /// `127.0.0.0/8`, `localhost` or `::1`.

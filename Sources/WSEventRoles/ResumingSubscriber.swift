@@ -34,10 +34,7 @@ public struct ResumingSubscriber: Sendable {
     }
 
     /// How to subscribe: WebSocket (offering `wsevent.v1` unless ``offersV1`` is off) or SSE.
-    public enum Transport: Sendable {
-        case webSocket
-        case sse
-    }
+    public typealias Transport = StreamURL.Transport
 
     public var url: WebSocketURL
     public var transport: Transport = .webSocket
@@ -59,12 +56,18 @@ public struct ResumingSubscriber: Sendable {
         self.url = url
     }
 
+    /// Subscribes to `stream` over its transport.
+    public init(_ stream: StreamURL) {
+        self.url = stream.address
+        self.transport = stream.transport
+    }
+
     /// Subscribes until `onUpdate` says stop, the task is cancelled, or (without reconnect)
     /// the connection ends.
     ///
     /// - Parameter start: where to resume the first connection; `nil` for live events only.
-    /// - Throws: the connect error when reconnecting is off, or a ``WebSocketError`` for a
-    ///   refused upgrade that is not worth retrying.
+    /// - Throws: the connect error when reconnecting is off, or a ``StreamClientError`` for a
+    ///   refused upgrade or request that is not worth retrying.
     public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
         var tracker = ResumeTracker(position: start)
         var backoff = Backoff()
@@ -80,14 +83,14 @@ public struct ResumingSubscriber: Sendable {
                 }
                 guard let ended else { return }
                 reason = ended
-            } catch let error as WebSocketError {
+            } catch let error as any StreamClientError {
                 if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
-                if error.reason == .tlsFailed, !retryRefusals { throw error }
+                if error.isTLSFailure, !retryRefusals { throw error }
                 if !reconnect { throw error }
                 reason = "\(error)"
             } catch {
                 if !reconnect { throw error }
-                reason = "\(transport == .sse ? url.httpDescription : url.description): \(error)"
+                reason = "\(StreamURL(url, transport: transport)): \(error)"
             }
             if Task.isCancelled { return }
             // Start the backoff over only after a connection that lasted: one the server drops
@@ -140,18 +143,34 @@ public struct ResumingSubscriber: Sendable {
         _ tracker: inout ResumeTracker,
         onUpdate: (Update) async throws -> Decision
     ) async throws -> String? {
-        let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, tls: configuration.tls, group: group)
-        if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
-        for try await message in events {
-            for update in tracker.receive(message) where try await onUpdate(update) == .stop {
-                return nil
+        // The same limits as over WebSocket: a line or event only as large as the largest
+        // message, the response head within the handshake timeout.
+        let limits = SSEClientConfiguration(
+            maxMessageSize: configuration.maxMessageSize,
+            tls: configuration.tls,
+            connectTimeout: configuration.connectTimeout,
+            responseTimeout: configuration.handshakeTimeout
+        )
+        let connection = try await SSEClient.connect(
+            to: StreamURL(url, transport: .sse),
+            lastEventID: tracker.lastEventID,
+            headers: headers,
+            configuration: limits,
+            group: group
+        )
+        return try await connection.run { events in
+            if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
+            for try await message in events {
+                for update in tracker.receive(message) where try await onUpdate(update) == .stop {
+                    return nil
+                }
             }
+            return "the server ended the event stream"
         }
-        return "the server ended the event stream"
     }
 
     /// How long a connection must have lasted for the next reconnect to start the backoff over.
-    static let healthyConnection = Timing.lastingConnection
+    static let healthyConnection = RoleTiming.lastingConnection
 
     /// 5xx, 408 and 429 may pass; other 4xx (404, 401, 403, ...) will not by waiting.
     static func isTransient(_ status: HTTPResponseStatus) -> Bool {

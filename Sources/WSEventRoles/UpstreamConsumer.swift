@@ -7,7 +7,7 @@ import WSEventWebSocket
 
 /// Consumes one upstream stream into a local one, reconnecting for ever.
 ///
-/// - In *mirror* mode (a relay) a `wsevent.v1` upstream's ids and epoch are kept, so the relay's
+/// - In *mirror* mode (a relay) a `wsevent.v1` (or SSE) upstream's ids and epoch are kept, so the relay's
 ///   subscribers can resume on any relay of the same origin. The first connection asks for
 ///   `since=0`, which fills the relay's buffer with the upstream's. A plain upstream makes the
 ///   local stream an origin.
@@ -21,7 +21,8 @@ public struct UpstreamConsumer: Sendable {
         case merge
     }
 
-    public let url: WebSocketURL
+    /// The upstream, consumed over its transport (WebSocket or SSE).
+    public let url: StreamURL
     public let stream: WireEventStream
     public let mode: Mode
     let configuration: WebSocketConfiguration
@@ -30,7 +31,7 @@ public struct UpstreamConsumer: Sendable {
     let logger: Logger
 
     public init(
-        url: WebSocketURL,
+        url: StreamURL,
         stream: WireEventStream,
         mode: Mode,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
@@ -51,7 +52,7 @@ public struct UpstreamConsumer: Sendable {
 
     /// Runs until the task is cancelled.
     public func run() async {
-        var subscriber = ResumingSubscriber(url: url)
+        var subscriber = ResumingSubscriber(url)
         subscriber.retryRefusals = true
         subscriber.configuration = configuration
         subscriber.group = group
@@ -63,7 +64,7 @@ public struct UpstreamConsumer: Sendable {
             case .connected(let speaksV1):
                 logger.info(
                     connectedBefore ? "upstream is back" : "consuming upstream",
-                    metadata: ["protocol": "\(speaksV1 ? WireMode.v1Subprotocol : "plain")"]
+                    metadata: ["protocol": "\(url.transport == .sse ? "sse" : speaksV1 ? WireMode.v1Subprotocol : "plain")"]
                 )
                 connectedBefore = true
                 down = false

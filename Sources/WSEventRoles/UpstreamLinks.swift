@@ -17,7 +17,7 @@ public final class UpstreamLinks: Sendable {
     }
 
     public struct Link: Sendable {
-        public var url: WebSocketURL
+        public var url: StreamURL
         public var state: State
         /// How many times the link was lost after being up.
         public var reconnects: Int
@@ -38,12 +38,12 @@ public final class UpstreamLinks: Sendable {
     /// Events taken in from all upstreams.
     private let eventsIn: Counter
 
-    public convenience init(_ urls: [WebSocketURL] = []) {
+    public convenience init(_ urls: [StreamURL] = []) {
         self.init(urls, factory: NOOPMetricsHandler.instance)
     }
 
     /// Links whose state, reconnects and events also go to `factory`'s metrics.
-    package init(_ urls: [WebSocketURL], factory: any MetricsFactory) {
+    package init(_ urls: [StreamURL], factory: any MetricsFactory) {
         links = NIOLockedValueBox(urls.map { Link(url: $0, state: .connecting, reconnects: 0) })
         metrics = urls.map { url in
             let upstream = [("upstream", url.description)]
@@ -60,7 +60,7 @@ public final class UpstreamLinks: Sendable {
     public var all: [Link] { links.withLockedValue { $0 } }
 
     /// Records where the link to `url` stands; `error` says why it is not connected.
-    func set(_ state: State, for url: WebSocketURL, error: String? = nil) {
+    func set(_ state: State, for url: StreamURL, error: String? = nil) {
         links.withLockedValue { links in
             guard let index = links.firstIndex(where: { $0.url == url }) else { return }
             if links[index].state == .connected, state == .reconnecting {

@@ -21,7 +21,7 @@ public struct ServiceConfiguration: Sendable {
     /// What feeds the stream at ``servePath``.
     public var role: Role = .hub
     /// How often the producer emits an event.
-    public var interval: Duration = Timing.produceInterval
+    public var interval: Duration = RoleTiming.produceInterval
     /// How many recent events each stream keeps for resuming subscribers.
     public var bufferSize: Int = 1024
     /// How many bytes of events (all their encodings) each stream keeps at most; with
@@ -35,26 +35,26 @@ public struct ServiceConfiguration: Sendable {
     /// Bytes a subscriber may have pending before it is closed as too slow (1013).
     public var maxPendingBytes: Int = 4 << 20
     /// How long a WebSocket peer may be silent before it is pinged.
-    public var pingInterval: Duration = Timing.pingInterval
+    public var pingInterval: Duration = WebSocketTiming.pingInterval
     /// How long a ping may go unanswered before the peer is closed (1011).
-    public var pongTimeout: Duration = Timing.pongTimeout
+    public var pongTimeout: Duration = WebSocketTiming.pongTimeout
     /// How long a close handshake may take before the connection is dropped.
-    public var closeTimeout: Duration = Timing.closeTimeout
+    public var closeTimeout: Duration = WebSocketTiming.closeTimeout
     /// A request head must arrive within this of the connection's start (or of its first byte on
     /// a keep-alive connection); past it: 408 and closed.
-    public var headerTimeout: Duration = Timing.headerTimeout
+    public var headerTimeout: Duration = WebSocketTiming.headerTimeout
     /// A keep-alive HTTP connection with no request for this long is closed.
-    public var idleTimeout: Duration = Timing.idleTimeout
+    public var idleTimeout: Duration = WebSocketTiming.idleTimeout
     /// A publish body must arrive within this of its head (408), a fragmented WebSocket message
     /// be finished within this of its first frame (1008).
-    public var bodyTimeout: Duration = Timing.bodyTimeout
+    public var bodyTimeout: Duration = ServiceTiming.bodyTimeout
     /// How many connections may be open at once; past it a new one is answered `503` with
     /// `Retry-After`, before any upgrade. The default is what the file-descriptor limit
     /// (`RLIMIT_NOFILE`) leaves after a reserve of 10% (at least 64) for everything else and
     /// a tenth more held to answer `503`: 830 at `ulimit -n 1024` (``ConnectionLimiter``).
     public var maxConnections: Int = ConnectionLimiter.defaultLimit()
     /// How long shutdown waits for subscribers to finish their close handshakes.
-    public var shutdownTimeout: Duration = Timing.shutdownTimeout
+    public var shutdownTimeout: Duration = ServiceTiming.shutdownTimeout
     /// The bearer token publishers must present; `nil`: publishing is refused (403).
     public var publishToken: String?
     /// The bearer token subscribers must present (header or `?token=`); `nil`: anyone may.
@@ -69,17 +69,17 @@ public struct ServiceConfiguration: Sendable {
     public var maxStreams: Int = 1000
     /// A stream opened by ``createStreams`` that has had no subscriber and no event for this
     /// long is removed. The stream at ``servePath`` never is.
-    public var streamIdleTimeout: Duration = Timing.streamIdleTimeout
+    public var streamIdleTimeout: Duration = ServiceTiming.streamIdleTimeout
     /// How often SSE subscribers get a comment so proxies keep the stream open.
-    public var sseHeartbeat: Duration = Timing.sseHeartbeat
+    public var sseHeartbeat: Duration = TransportTiming.sseHeartbeat
     /// The reconnect delay EventSource is told to use, in milliseconds.
-    public var sseRetryMilliseconds: Int = Int(Timing.sseRetry.components.seconds * 1000)
+    public var sseRetryMilliseconds: Int = Int(TransportTiming.sseRetry.components.seconds * 1000)
     /// Serve the live demo page at `/`.
     public var demoPage: Bool = false
     /// The certificate and key to serve `wss://` and `https://` with, on the same port;
     /// `nil`: plain `ws://` and `http://`. Read again by ``EventServer/reloadTLS()``.
     public var tls: ServerTLS?
-    /// How `wss://` upstreams are verified: the system's roots, or a private CA's.
+    /// How `wss://` and `https://` upstreams are verified: the system's roots, or a private CA's.
     public var upstreamTLS: ClientTLS = ClientTLS()
     /// The store that makes the stream at ``servePath`` durable and shared by every instance on
     /// it (an origin's: producer, hub, fan-in); `nil`: in memory. A store is a plug-in: the
@@ -102,7 +102,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// The upstreams the ``role`` consumes.
-    public var upstreams: [WebSocketURL] { role.upstreams }
+    public var upstreams: [StreamURL] { role.upstreams }
 
     /// The relay role: the stream mirrors its one upstream.
     public var isRelay: Bool { role.mirrors }

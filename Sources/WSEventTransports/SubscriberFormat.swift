@@ -79,7 +79,7 @@ package enum SubscriberFormat {
             context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
                 loopBound.value.close(promise: nil)
             }
-            context.eventLoop.scheduleTask(in: TimeAmount(Timing.sseEndTimeout)) { loopBound.value.close(promise: nil) }
+            context.eventLoop.scheduleTask(in: TimeAmount(TransportTiming.sseEndTimeout)) { loopBound.value.close(promise: nil) }
         }
     }
 }

@@ -13,8 +13,9 @@ public enum WebSocketClient {
     ///   - subprotocols: offered in `Sec-WebSocket-Protocol`; the accepted one is
     ///     ``WebSocketConnection/subprotocol``.
     ///   - headers: extra request headers (`Authorization`, `Origin`, ...).
-    /// - Throws: ``WebSocketError`` when the server refuses the upgrade (with its status),
-    ///   or the connect error (connection refused, ...).
+    /// - Throws: ``WebSocketError`` when the server refuses the upgrade (with its status) or
+    ///   does not answer it within ``WebSocketConfiguration/handshakeTimeout``, or the connect
+    ///   fails (connection refused, ...).
     public static func connect(
         to url: WebSocketURL,
         subprotocols: [String] = [],
@@ -35,12 +36,17 @@ public enum WebSocketClient {
             requestHeaders.replaceOrAdd(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", "))
         }
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(TimeAmount(Timing.connectTimeout))
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [requestHeaders] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try ClientTLS.addHandlerIfSecure(tls, url: url, to: channel)
-                    let requestHandler = UpgradeRequestHandler(url: url, headers: requestHeaders, upgraded: upgraded)
+                    let requestHandler = UpgradeRequestHandler(
+                        url: url,
+                        headers: requestHeaders,
+                        timeout: configuration.handshakeTimeout,
+                        upgraded: upgraded
+                    )
                     let boundRequestHandler = NIOLoopBound(requestHandler, eventLoop: channel.eventLoop)
                     let upgrader = NIOWebSocketClientUpgrader(
                         maxFrameSize: max(configuration.maxMessageSize, 125),

@@ -15,13 +15,19 @@ public struct WebSocketConfiguration: Sendable {
     public var fragmentTimeout: Duration?
     /// How a client verifies the server of a `wss://` URL; unused by servers.
     public var tls: ClientTLS = ClientTLS()
+    /// How long a client's TCP connect may take; unused by servers.
+    public var connectTimeout: Duration = WebSocketTiming.connectTimeout
+    /// How long a client waits for the answer to its upgrade request (TLS handshake included);
+    /// past it the connect fails with ``WebSocketError/Reason-swift.struct/handshakeTimedOut``.
+    /// Unused by servers.
+    public var handshakeTimeout: Duration = WebSocketTiming.handshakeTimeout
 
     public init(
         maxMessageSize: Int = 1 << 20,
-        pingInterval: Duration? = Timing.pingInterval,
-        pongTimeout: Duration = Timing.pongTimeout,
-        closeTimeout: Duration = Timing.closeTimeout,
-        fragmentTimeout: Duration? = Timing.bodyTimeout
+        pingInterval: Duration? = WebSocketTiming.pingInterval,
+        pongTimeout: Duration = WebSocketTiming.pongTimeout,
+        closeTimeout: Duration = WebSocketTiming.closeTimeout,
+        fragmentTimeout: Duration? = WebSocketTiming.fragmentTimeout
     ) {
         self.maxMessageSize = maxMessageSize
         self.pingInterval = pingInterval

@@ -1,13 +1,6 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import NIOWebSocket
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Every error the WebSocket layer reports: a failed connect or refused upgrade, a peer that broke
 /// the protocol or stopped answering, a write to a closed connection.
@@ -27,7 +20,6 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
             case connectFailed = "connect failed"
             case tlsFailed = "TLS failed"
             case upgradeRefused = "upgrade refused"
-            case requestRefused = "request refused"
             case closedDuringHandshake = "closed during handshake"
             case handshakeTimedOut = "handshake timed out"
             case protocolViolation = "protocol violation"
@@ -41,13 +33,11 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
 
         /// The TCP connect failed (refused, unreachable, timed out, name not found).
         public static let connectFailed = Reason(base: .connectFailed)
-        /// The TLS handshake of a `wss://` or `https://` URL failed (an unverifiable
-        /// certificate, ...), or its CA file did not load.
+        /// The TLS handshake of a `wss://` URL failed (an unverifiable certificate, ...), or its
+        /// CA file did not load.
         public static let tlsFailed = Reason(base: .tlsFailed)
         /// The server answered the upgrade request with another status (see ``refusedStatus``).
         public static let upgradeRefused = Reason(base: .upgradeRefused)
-        /// A plain HTTP request (SSE) was answered with a status other than 200.
-        public static let requestRefused = Reason(base: .requestRefused)
         /// The server closed the connection before answering the handshake.
         public static let closedDuringHandshake = Reason(base: .closedDuringHandshake)
         /// The server did not answer the handshake in time.
@@ -71,14 +61,12 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
     public let reason: Reason
     /// The URL being connected to, for errors of a client connection.
     public internal(set) var url: WebSocketURL?
-    /// The HTTP status of a refused upgrade or request (404, 401, 503, ...).
+    /// The HTTP status of a refused upgrade (404, 401, 503, ...).
     public let refusedStatus: HTTPResponseStatus?
     /// The close code this side sent when it failed the connection (1002, 1007, 1009, 1011).
     public let closeCode: WebSocketErrorCode?
     /// One line of detail: the server's refusal body, the violation, the I/O error.
     public let detail: String
-    /// The connection was a plain HTTP request (SSE): show the URL as `http://`.
-    package var overHTTP = false
 
     package init(
         _ reason: Reason,
@@ -95,15 +83,14 @@ public struct WebSocketError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        let prefix = url.map { "\(overHTTP ? $0.httpDescription : $0.description): " } ?? ""
+        let prefix = url.map { "\($0): " } ?? ""
         let firstLine = detail.split(separator: "\n").first.map(String.init) ?? ""
         switch reason.base {
-        case .upgradeRefused, .requestRefused:
+        case .upgradeRefused:
             let status = refusedStatus.map { "\($0.code) \($0.reasonPhrase)" } ?? "?"
-            let what = reason == .upgradeRefused ? "upgrade refused" : "refused"
-            return "\(prefix)\(what) with \(status)\(firstLine.isEmpty ? "" : ": \(firstLine)")"
+            return "\(prefix)upgrade refused with \(status)\(firstLine.isEmpty ? "" : ": \(firstLine)")"
         case .closedDuringHandshake:
-            return "\(prefix)connection closed \(overHTTP ? "before the response" : "during the WebSocket handshake")"
+            return "\(prefix)connection closed during the WebSocket handshake"
         case .handshakeTimedOut:
             return "\(prefix)no answer to the WebSocket handshake"
         case .protocolViolation:
@@ -138,44 +125,16 @@ extension WebSocketError {
 
     /// Wraps a connect error with a short reason ("connection refused") instead of NIO's dump.
     package static func connectFailed(_ error: any Error, url: WebSocketURL) -> WebSocketError {
-        var error = error
-        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
-            error = first.error
-        } else if let connection = error as? NIOConnectionError, let dns = connection.dnsAAAAError ?? connection.dnsAError {
-            error = dns
-        }
-        let reason: String
-        if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: reason = "connection refused"
-            case EHOSTUNREACH, ENETUNREACH: reason = "host unreachable"
-            case ETIMEDOUT: reason = "connect timed out"
-            default: reason = "\(io)"
-            }
-        } else if case .connectTimeout = error as? ChannelError {
-            reason = "connect timed out"
-        } else {
-            reason = "\(error)"
-        }
-        return WebSocketError(.connectFailed, url: url, detail: reason)
+        WebSocketError(.connectFailed, url: url, detail: ConnectFailure.summary(of: error))
     }
 
     /// A failed TLS handshake (or CA file) in one line: `certificate verify failed: ...`.
     package static func tlsFailed(_ error: any Error, url: WebSocketURL) -> WebSocketError {
-        let detail = (error as? TLSFileError).map { "\($0)" } ?? TLSFailure.summary(of: error)
-        return WebSocketError(.tlsFailed, url: url, detail: detail)
+        WebSocketError(.tlsFailed, url: url, detail: ConnectFailure.tlsLine(error))
     }
 
     /// A connection that ended without a close handshake, for the inbound sequence to report.
     static func lost(_ error: (any Error)?) -> WebSocketError {
-        let detail: String
-        if let io = error as? IOError, io.errnoCode == ECONNRESET {
-            detail = "connection reset by peer"
-        } else if let error {
-            detail = "connection lost: \(error)"
-        } else {
-            detail = "connection lost"
-        }
-        return WebSocketError(.connectionLost, detail: detail)
+        WebSocketError(.connectionLost, detail: ConnectFailure.lostLine(error))
     }
 }

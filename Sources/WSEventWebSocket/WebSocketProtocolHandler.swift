@@ -1,10 +1,14 @@
 import NIOCore
 import NIOWebSocket
 
-/// Sits right after the frame decoder and encoder and speaks RFC 6455 for the application behind
-/// it: reassembles fragments, checks UTF-8 and sizes, answers pings, keeps the peer alive, and
-/// does the close handshake both ways. The application sees ``WebSocketInbound`` and writes
-/// ``WebSocketOutbound``.
+/// Speaks RFC 6455 for the application behind it: reassembles fragments, checks UTF-8 and sizes,
+/// answers pings, keeps the peer alive, and does the close handshake both ways. The application
+/// sees ``WebSocketInbound`` and writes ``WebSocketOutbound``.
+///
+/// Where it sits: on a server (``WebSocketUpgrader``) right after a ``WebSocketFrameReader``,
+/// with no frame encoder at all: this handler writes its frames' bytes itself (unmasked, and
+/// pre-encoded ones as they are). On a client, after the frame decoder and encoder that NIO's
+/// client upgrader installs, which mask what it writes.
 ///
 /// The decisions live in value types beside it: ``MessageAssembler`` (fragments, UTF-8, size),
 /// ``KeepaliveStateMachine`` (when to ping, when to give up) and ``CloseHandshake`` (which close

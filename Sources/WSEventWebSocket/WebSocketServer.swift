@@ -50,9 +50,16 @@ public final class WebSocketServer: Sendable {
 
     /// Listens on `host:port`. Plain HTTP requests get `426 Upgrade Required`.
     ///
+    /// A connection's requests are bounded as `wsevent-service`'s are: a head that does not
+    /// arrive within `timeouts.header` gets `408` and the connection is closed (a silent socket
+    /// or a slowloris holds nothing for long), a keep-alive connection idle for `timeouts.idle`
+    /// is closed. An upgraded connection is never timed out by them (keepalive looks after it).
+    ///
     /// - Parameters:
     ///   - subprotocols: the subprotocols this server speaks; of those a client offers, the
     ///     first it lists that is here is accepted (``WebSocketConnection/subprotocol``).
+    ///   - timeouts: the bounds of the HTTP request before the upgrade (``WebSocketTiming``'s
+    ///     defaults, the service's).
     ///   - logger: where errors thrown by `handler` are logged.
     ///   - shouldUpgrade: refuses requests before the upgrade (a wrong path, a missing token);
     ///     by default every WebSocket request is upgraded.
@@ -61,6 +68,7 @@ public final class WebSocketServer: Sendable {
         port: Int,
         subprotocols: [String] = [],
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
+        timeouts: HTTPTimeouts = HTTPTimeouts(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "WebSocketServer"),
         shouldUpgrade: @escaping ShouldUpgrade = { _ in .accept },
@@ -79,6 +87,7 @@ public final class WebSocketServer: Sendable {
                     try WebSocketServerPipeline.configure(
                         channel: channel,
                         configuration: configuration,
+                        timeouts: timeouts,
                         httpHandler: UpgradeRequiredResponder(shouldUpgrade: shouldUpgrade),
                         shouldUpgrade: { channel, head in
                             guard case .accept(var headers) = shouldUpgrade(head) else {

@@ -1,5 +1,7 @@
-/// Where a WebSocket endpoint is: `ws://HOST:PORT/PATH?QUERY`, `wss://...` over TLS, or the
-/// seed's `HOST:PORT/PATH`.
+/// Where a WebSocket endpoint is: `ws://HOST:PORT/PATH?QUERY`, or `wss://...` over TLS.
+///
+/// Other forms of the same place (an `http://` URL for SSE, the seed's `HOST:PORT/PATH`) belong
+/// to whoever takes them: `StreamURL` in the transports, the commands' argument parsing.
 public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -7,7 +9,7 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     public var path: String
     /// Without the `?`; empty when there is none.
     public var query: String
-    /// `wss://` (`https://`): the connection is TLS, the server's certificate verified.
+    /// `wss://`: the connection is TLS, the server's certificate verified.
     public var isSecure: Bool
 
     public init(host: String, port: Int, path: String, query: String = "", isSecure: Bool = false) {
@@ -18,22 +20,22 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         self.query = query
     }
 
-    /// Parses `ws://HOST[:PORT]/PATH[?QUERY]`, `http://...` (same thing), `wss://` and
-    /// `https://` (TLS, port 443 by default), or `HOST:PORT/PATH`.
-    /// An empty host (`:8080/events`) means 127.0.0.1.
+    /// Parses `ws://HOST[:PORT]/PATH[?QUERY]` (port 80 by default) and `wss://...` (TLS, port 443
+    /// by default). An empty host (`ws://:8080/events`) means 127.0.0.1.
     public init?(_ string: String) {
-        var rest = Substring(string)
-        var defaultPort: Int?
-        var isSecure = false
-        let parts = rest.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
-        if parts.count == 2 {
-            switch parts[0].lowercased() {
-            case "ws", "http": defaultPort = 80
-            case "wss", "https": (defaultPort, isSecure) = (443, true)
-            default: return nil
-            }
-            rest = parts[1]
+        guard let separator = string.firstRange(of: "://") else { return nil }
+        let isSecure: Bool
+        switch string[..<separator.lowerBound].lowercased() {
+        case "ws": isSecure = false
+        case "wss": isSecure = true
+        default: return nil
         }
+        self.init(hostAndTarget: string[separator.upperBound...], defaultPort: isSecure ? 443 : 80, isSecure: isSecure)
+    }
+
+    /// Parses what follows a URL's `scheme://`: `HOST[:PORT][/PATH][?QUERY]`, the port required
+    /// when there is no `defaultPort`. For the parsers of other forms of the same place.
+    package init?(hostAndTarget rest: Substring, defaultPort: Int?, isSecure: Bool) {
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         var target = rest[authorityEnd...]
@@ -49,6 +51,13 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Path and query, as sent in the request line.
     public var target: String { query.isEmpty ? path : "\(path)?\(query)" }
 
+    /// What a request's `Host` header says: the host (an IPv6 one in brackets), and the port
+    /// unless it is the scheme's default.
+    package var hostHeader: String {
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return port == (isSecure ? 443 : 80) ? host : "\(host):\(port)"
+    }
+
     /// The URL for logs and messages: a `token` in the query shows as `token=***`.
     public var description: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
@@ -56,11 +65,6 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
             .map { $0.hasPrefix("token=") ? "token=***" : String($0) }
             .joined(separator: "&")
         return "\(isSecure ? "wss" : "ws")://\(host):\(port)\(path)\(shownQuery.isEmpty ? "" : "?" + shownQuery)"
-    }
-
-    /// The same address as an `http://` URL (what an SSE subscription requests).
-    public var httpDescription: String {
-        "http" + description.dropFirst(2)
     }
 
     /// This URL with `name=value` pairs added to the query (values must be URL-safe already).

@@ -29,10 +29,9 @@ struct WSClient: AsyncParsableCommand {
         signal(SIGINT) { _ in _exit(130) }
         signal(SIGTERM) { _ in _exit(143) }
         let url = try options.url()
-        var subscriber = ResumingSubscriber(url: url)
+        var subscriber = ResumingSubscriber(url)
         subscriber.reconnect = !options.noReconnect
         subscriber.offersV1 = !options.plain
-        subscriber.transport = options.sse ? .sse : .webSocket
         subscriber.configuration.tls = try options.tls()
         let printer = EventPrinter(json: options.json, raw: options.raw, limit: options.count)
         let start = try options.resumePoint()
@@ -68,8 +67,8 @@ struct WSClient: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ error: Error, url: WebSocketURL) -> String {
-        if let clientError = error as? WebSocketError { return clientError.description }
+    static func describe(_ error: Error, url: StreamURL) -> String {
+        if let clientError = error as? any StreamClientError { return clientError.description }
         return "\(url): \(error)"
     }
 }

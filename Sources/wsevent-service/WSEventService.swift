@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
@@ -43,6 +44,25 @@ enum WSEventService {
             return handler
         }
         let logger = Logger(label: "wsevent")
+        // Trapped before anything else happens, so no SIGTERM or SIGINT is lost: one that came
+        // after the port opened but before the service group listened for signals would have
+        // left a server that never drains (seen when a terminal's Ctrl-C met a starting server).
+        // Before the server runs, a signal ends the process at once; once it runs, the first
+        // drains it and a second means "now".
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let running = NIOLockedValueBox<ServiceGroup?>(nil)
+        let handler = Task {
+            var draining = false
+            for await signal in signals {
+                guard !draining, let group = running.withLockedValue({ $0 }) else {
+                    if draining { logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"]) }
+                    exit(128 + signal.rawValue)
+                }
+                draining = true
+                await group.triggerGracefulShutdown()
+            }
+        }
+        defer { handler.cancel() }
         if resetsStore { await resetStore(configuration, logger: logger) }
         let server: EventServer
         do {
@@ -50,21 +70,8 @@ enum WSEventService {
         } catch {
             fail("\(error)", code: 1)
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        // The first SIGTERM or SIGINT drains (the service group); a second one means "now".
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let impatience = Task {
-            var caught = 0
-            for await signal in signals {
-                caught += 1
-                guard caught >= 2 else { continue }
-                logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"])
-                exit(128 + signal.rawValue)
-            }
-        }
-        defer { impatience.cancel() }
+        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        running.withLockedValue { $0 = group }
         let reloads = await TLSReloadOnHangup.start(server: server, logger: logger)
         defer { reloads.cancel() }
         do {

@@ -18,6 +18,20 @@ import WSEventCore
         #expect(try await service.process.waitForExit() == 0)
     }
 
+    /// A signal as soon as the port opens (a terminal's Ctrl-C, a container stopped while it
+    /// starts) is never lost: the server drains and exits 0, or, if it came before the server
+    /// ran, the process ends at once. Never a server that ignores it.
+    @Test func aSignalAsSoonAsThePortOpensIsNeverLost() async throws {
+        for signal in [SIGTERM, SIGINT, SIGTERM, SIGINT] {
+            let port = try RawSocketPortProbe.freePort()
+            let service = try ManagedProcess(Binaries.service, ["-serve-address", "127.0.0.1:\(port)", "-interval", "1h"])
+            try await eventually("port \(port) to open") { (try? RawSocket(port: port)) != nil }
+            service.signal(signal)
+            let status = try await service.waitForExit(timeout: 30)
+            #expect(status == 0 || status == 128 + signal, "\(service.stderr)")
+        }
+    }
+
     @Test func portInUseIsOneClearLine() async throws {
         let first = try await ServiceProcess(["-serve-address", "127.0.0.1:0"])
         let second = try ManagedProcess(Binaries.service, ["-serve-address", "127.0.0.1:\(first.port)"])

@@ -84,12 +84,12 @@ public final class SSETestClient: @unchecked Sendable {
 
     /// Reads until `count` events (any `event:` type) have been parsed, or the stream ends.
     public func next(_ count: Int) async throws -> [SSEParser.Message] {
-        var messages = parser.feed(decodeChunks())
+        var messages = try parser.feed(decodeChunks())
         while messages.count < count {
             let chunk = try await socket.receive()
             guard !chunk.isEmpty else { break }
             rest += chunk
-            messages += parser.feed(decodeChunks())
+            messages += try parser.feed(decodeChunks())
         }
         return messages
     }

@@ -52,9 +52,17 @@ public final class ManagedProcess: @unchecked Sendable {
         for key in ["SERVE_ADDRESS", "SERVE_PATH", "CONSUME_ADDRESS", "CONSUME_PATH", "NO_PRODUCE"] { env[key] = nil }
         env.merge(environment) { $1 }
         process.environment = env
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        let output = try FileHandle(forWritingTo: stdoutURL)
+        let errors = try FileHandle(forWritingTo: stderrURL)
+        process.standardOutput = output
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
+        defer {
+            // The child has its own copies; ours would stay open as long as Foundation keeps
+            // the Process, a few hundred files over a run of the suite.
+            try? output.close()
+            try? errors.close()
+        }
         try Self.launchWithDefaultSignals(process)
     }
 

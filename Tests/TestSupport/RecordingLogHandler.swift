@@ -6,14 +6,18 @@ public struct RecordingLogHandler: LogHandler {
     public let lines: NIOLockedValueBox<[String]>
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .trace
+    /// Whether each line ends with the metadata, ` key=value` sorted by key.
+    public var includesMetadata: Bool
 
-    public init(lines: NIOLockedValueBox<[String]>) {
+    public init(lines: NIOLockedValueBox<[String]>, includesMetadata: Bool = false) {
         self.lines = lines
+        self.includesMetadata = includesMetadata
     }
 
-    /// A logger at trace level whose messages end up in `lines`.
-    public static func logger(into lines: NIOLockedValueBox<[String]>) -> Logger {
-        var logger = Logger(label: "test") { _ in RecordingLogHandler(lines: lines) }
+    /// A logger at trace level whose messages (and with `includesMetadata` their metadata)
+    /// end up in `lines`.
+    public static func logger(into lines: NIOLockedValueBox<[String]>, includesMetadata: Bool = false) -> Logger {
+        var logger = Logger(label: "test") { _ in RecordingLogHandler(lines: lines, includesMetadata: includesMetadata) }
         logger.logLevel = .trace
         return logger
     }
@@ -24,6 +28,11 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        lines.withLockedValue { $0.append(event.message.description) }
+        var line = event.message.description
+        if includesMetadata {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            line += all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        }
+        lines.withLockedValue { $0.append(line) }
     }
 }

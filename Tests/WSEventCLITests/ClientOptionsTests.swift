@@ -9,6 +9,17 @@ import WSEventCore
         #expect(try ClientOptions.parse(["80"]).url().description == "ws://127.0.0.1:80/events")
         #expect(try ClientOptions.parse(["9999", "the-end"]).url().description == "ws://127.0.0.1:9999/the-end")
         #expect(try ClientOptions.parse(["ws://h:1/x"]).url().description == "ws://h:1/x")
+        #expect(try ClientOptions.parse(["localhost:8080/events"]).url().description == "ws://localhost:8080/events")
+        #expect(try ClientOptions.parse([":8080/events"]).url().address.host == "127.0.0.1")
+    }
+
+    /// An `http://` URL subscribes with SSE, as `--sse` does with any other.
+    @Test func sseByURLOrFlag() throws {
+        #expect(try ClientOptions.parse(["http://h:1/x"]).url().transport == .sse)
+        #expect(try ClientOptions.parse(["https://h/x"]).url().description == "https://h:443/x")
+        #expect(try ClientOptions.parse(["9999", "--sse"]).url().description == "http://127.0.0.1:9999/events")
+        #expect(try ClientOptions.parse(["ws://h:1/x"]).url().transport == .webSocket)
+        #expect(throws: (any Error).self) { try ClientOptions.parse(["http://h:1/x", "--plain"]) }
     }
 
     @Test func resumeOptions() throws {

@@ -24,11 +24,11 @@ import WSEventCore
         let configuration = try configuration(
             ["-no-produce", "-serve-address", ":9090", "-serve-path", "proxy-events", "-consume-address", ":8080", "-consume-path", "events"]
         )
-        #expect(configuration.role == .relay(WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events")))
+        #expect(configuration.role == .relay(StreamURL(WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events"))))
         #expect(configuration.serveHost == "")
         #expect(configuration.servePort == 9090)
         #expect(configuration.servePath == "/proxy-events")
-        #expect(configuration.upstreams == [WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events")])
+        #expect(configuration.upstreams == [StreamURL(WebSocketURL(host: "127.0.0.1", port: 8080, path: "/events"))])
         #expect(configuration.isRelay)
     }
 
@@ -56,7 +56,17 @@ import WSEventCore
         // Without -no-produce the producer merges its upstreams; with it they fan in.
         #expect(configuration.role == .producer(merging: configuration.upstreams))
         let fanIn = try self.configuration(["-no-produce", "-consume", "a:1/x", "-consume", "b:2/y"])
-        #expect(fanIn.role == .fanIn([WebSocketURL("a:1/x")!, WebSocketURL("b:2/y")!]))
+        #expect(fanIn.role.upstreams.map(\.description) == ["ws://a:1/x", "ws://b:2/y"])
+        #expect(fanIn.role == .fanIn(fanIn.upstreams))
+    }
+
+    /// `-consume http://...` (or `https://`) is consumed over SSE; the seed's form and `ws://` over
+    /// WebSocket.
+    @Test func theUpstreamsSchemeChoosesItsTransport() throws {
+        let configuration = try configuration(["-no-produce", "-consume", "http://a:1/x", "-consume", "https://b/y", "-consume", ":2/z"])
+        #expect(configuration.upstreams.map(\.description) == ["http://a:1/x", "https://b:443/y", "ws://127.0.0.1:2/z"])
+        #expect(configuration.upstreams.map(\.transport) == [.sse, .sse, .webSocket])
+        #expect(try self.configuration(["-consume", "[::1]:8080/events"]).upstreams.first?.address.host == "::1")
     }
 
     @Test func noProduceWithoutAnUpstreamIsAHubThatNeedsThePublishToken() throws {
@@ -186,7 +196,7 @@ import WSEventCore
         #expect(configuration.servePath == "/seed-path")
         #expect(configuration.interval == .seconds(1))
         #expect(configuration.isRelay)
-        #expect(configuration.upstreams.first?.path == "/events")
+        #expect(configuration.upstreams.first?.address.path == "/events")
     }
 
     @Test func prefixedVariableWinsOverTheSeedsAndFlagsWinOverBoth() throws {

@@ -29,7 +29,7 @@ import WSEventCore
 
     /// On a real server: a relay whose upstream does not answer is not ready, and says why.
     @Test func aRelayWhoseUpstreamDoesNotAnswerIs503() async throws {
-        let upstream = try #require(WebSocketURL("ws://127.0.0.1:1/events"))
+        let upstream = try #require(StreamURL("ws://127.0.0.1:1/events"))
         try await withEventServer({ $0.role = .relay(upstream) }) { relay in
             let health = try await HTTPExchange.send(port: relay.port, "GET", "/healthz")
             #expect(health.status == 503)

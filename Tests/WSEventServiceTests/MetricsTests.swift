@@ -136,7 +136,7 @@ import WSEventCore
     /// A relay whose upstream does not answer: its link is down and subscribers are refused as
     /// not ready.
     @Test func aRelayNotAtItsUpstreamCountsNotReadyRefusals() async throws {
-        let upstream = try #require(WebSocketURL("ws://127.0.0.1:1/events"))
+        let upstream = try #require(StreamURL("ws://127.0.0.1:1/events"))
         try await withEventServer({ $0.role = .relay(upstream) }) { relay in
             let refused = try await HTTPExchange.send(port: relay.port, "GET", "/events", headers: ["Accept": "text/event-stream"])
             #expect(refused.status == 503)

@@ -98,7 +98,7 @@ import WSEventCore
         try await withEventServer({ $0.publishToken = "s3cret" }) { origin in
             try await withEventServer({
                 $0.publishToken = "s3cret"
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
             }) { relay in
                 try await eventually("the relay reached its upstream") { relay.stream.isReady }
                 try await eventually("the link shows as connected") { relay.upstreams.all.first?.state == .connected }
@@ -124,7 +124,7 @@ import WSEventCore
         }) { origin in
             try await withEventServer({
                 $0.maxMessageSize = 1024
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
             }) { relay in
                 try await eventually("the relay reached its upstream") { relay.stream.isReady }
                 let full = String(repeating: "x", count: 1024)

@@ -11,7 +11,7 @@ import WSEventCore
         try await withEventServer { origin in
             try origin.publish(5)
             try await withEventServer({
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
                 $0.bufferSize = 3
             }) { relay in
                 try await eventually("the relay mirrored the origin") { relay.stream.status.lastID == 5 }

@@ -30,7 +30,7 @@ import WSEventCore
 
         init(
             stream: WireEventStream = WireEventStream(path: "/events"),
-            upstreams: [WebSocketURL] = [],
+            upstreams: [StreamURL] = [],
             lifecycle: ServerLifecycle = ServerLifecycle(),
             _ configure: (inout ServiceConfiguration) -> Void = { _ in }
         ) throws {
@@ -144,7 +144,7 @@ import WSEventCore
     /// `/healthz` answers 503 and says why (stream source `awaiting-upstream`, upstream
     /// `connecting`), as the stream itself does to subscribers.
     @Test func aRelayThatHasNotReachedItsUpstreamIsUnhealthyAndRefusesSubscribersWith503() throws {
-        let upstream = try #require(WebSocketURL("ws://127.0.0.1:8081/events"))
+        let upstream = try #require(StreamURL("ws://127.0.0.1:8081/events"))
         let connection = try Connection(stream: WireEventStream(path: "/events", source: .awaitingUpstream), upstreams: [upstream])
         let health = try connection.exchange(.GET, "/healthz")
         #expect(health.status == 503)
@@ -257,7 +257,7 @@ import WSEventCore
     @Test func aPublishToARelaysStreamIs409() throws {
         let relay = WireEventStream(path: "/events", source: .awaitingUpstream)
         relay.adoptUpstreamEpoch(Epoch("up")!, lastID: 0)
-        let upstream = try #require(WebSocketURL("ws://127.0.0.1:8081/events"))
+        let upstream = try #require(StreamURL("ws://127.0.0.1:8081/events"))
         let connection = try Connection(stream: relay, upstreams: [upstream]) { $0.publishToken = "tok" }
         let answer = try connection.exchange(.POST, "/events", headers: ["Authorization": "Bearer tok"], body: ["x"])
         #expect(answer.status == 409)

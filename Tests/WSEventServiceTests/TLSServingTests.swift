@@ -31,14 +31,20 @@ import WSEventCore
             #expect(health.status == 200)
             #expect(health.body.contains("\"status\""))
             try server.publish(2)
-            let events = try await SSEClient.connect(to: server.url, lastEventID: "\(server.stream.status.epoch).0", tls: certificates.client)
+            let connection = try await SSEClient.connect(
+                to: StreamURL(server.url, transport: .sse),
+                lastEventID: "\(server.stream.status.epoch).0",
+                configuration: SSEClientConfiguration(tls: certificates.client)
+            )
             let messages = try await withTimeout(20, "two SSE events over https") {
-                var messages: [SSEParser.Message] = []
-                for try await message in events where message.id != nil {
-                    messages.append(message)
-                    if messages.count == 2 { break }
+                try await connection.run { events in
+                    var messages: [SSEParser.Message] = []
+                    for try await message in events where message.id != nil {
+                        messages.append(message)
+                        if messages.count == 2 { break }
+                    }
+                    return messages.map(\.data)
                 }
-                return messages.map(\.data)
             }
             #expect(messages == ["event 0", "event 1"])
         }
@@ -88,7 +94,7 @@ import WSEventCore
         try await withEventServer({ $0.tls = certificates.server }) { origin in
             try origin.publish(5)
             try await withEventServer({
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
                 $0.upstreamTLS = certificates.client
             }) { relay in
                 try await eventually("the relay mirrored the wss origin") { relay.stream.status.lastID == 5 }
@@ -105,7 +111,7 @@ import WSEventCore
         let other = try await TestCertificates(name: "other CA")
         try await withEventServer({ $0.tls = served.server }) { origin in
             try await withEventServer({
-                $0.role = .relay(origin.url)
+                $0.role = .relay(StreamURL(origin.url))
                 $0.upstreamTLS = other.client
             }) { relay in
                 @Sendable func upstreamHealth() async throws -> [String: Any] {

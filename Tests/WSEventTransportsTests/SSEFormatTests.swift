@@ -27,10 +27,10 @@ import WSEventCore
         #expect(Base64.decode("a b") == nil)
     }
 
-    @Test func whatEventSourceReadsBackIsThePayload() {
+    @Test func whatEventSourceReadsBackIsThePayload() throws {
         for payload in ["plain", "two\nlines", "crlf\r\nline", "trailing\n", "", "\n\n"] {
             var parser = SSEParser()
-            let messages = parser.feed(encode(payload).utf8)
+            let messages = try parser.feed(encode(payload).utf8)
             let expected = payload.replacing("\r\n", with: "\n")
             #expect(messages == [SSEParser.Message(event: "message", data: expected, id: "ep.7")], "\(payload.debugDescription)")
         }
@@ -49,12 +49,12 @@ import WSEventCore
         #expect(SSEFormat.resumePoint(lastEventID: "abc.18446744073709551615") == ResumePoint(since: .max, epoch: Epoch("abc")!))
     }
 
-    @Test func parserHandlesCommentsRetryAndSplitInput() {
+    @Test func parserHandlesCommentsRetryAndSplitInput() throws {
         var parser = SSEParser()
-        var messages = parser.feed(Array("retry: 2000\n\n:\n\nid: e.1\nevent: gap\nda".utf8))
+        var messages = try parser.feed(Array("retry: 2000\n\n:\n\nid: e.1\nevent: gap\nda".utf8))
         #expect(messages.isEmpty)
         #expect(parser.retry == 2000)
-        messages = parser.feed(Array("ta: {\"first\":1,\"last\":2}\r\n\r\n".utf8))
+        messages = try parser.feed(Array("ta: {\"first\":1,\"last\":2}\r\n\r\n".utf8))
         #expect(messages == [SSEParser.Message(event: "gap", data: "{\"first\":1,\"last\":2}", id: "e.1")])
     }
 }

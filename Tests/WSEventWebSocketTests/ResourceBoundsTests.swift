@@ -72,6 +72,16 @@ import WSEventCore
         #expect(phase.expire(at: start + .seconds(10)) == .requestTimeout)
     }
 
+    /// A server that takes no bodies (an upgrade) gives none its own timeout: a body is part of
+    /// its request, due within the header timeout.
+    @Test func withoutABodyTimeoutABodyIsDueWithinTheHeaderTimeout() {
+        let start = NIODeadline.uptimeNanoseconds(0)
+        var phase = RequestPhase(timeouts: HTTPTimeouts(header: .seconds(10), idle: .seconds(60)), now: start)
+        phase.headReceived(at: start + .seconds(1))
+        #expect(phase.deadline == start + .seconds(11))
+        #expect(phase.expire(at: start + .seconds(11)) == .requestTimeout)
+    }
+
     @Test func aKeepAliveConnectionIsIdleUntilItsNextRequestBegins() {
         let start = NIODeadline.uptimeNanoseconds(0)
         var phase = RequestPhase(timeouts: timeouts, now: start)

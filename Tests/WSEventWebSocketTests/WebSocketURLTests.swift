@@ -14,26 +14,27 @@ import WSEventCore
         #expect(WebSocketURL("ws://example.com/x")?.port == 80)
     }
 
-    @Test func parsesTheSeedsHostPortPath() throws {
-        let url = try #require(WebSocketURL("localhost:8080/events"))
-        #expect(url.host == "localhost")
-        #expect(url.port == 8080)
-        #expect(url.path == "/events")
-        #expect(WebSocketURL(":8080/events")?.host == "127.0.0.1")
-        #expect(WebSocketURL("[::1]:8080/events")?.host == "::1")
-    }
-
     @Test func parsesSecureSchemes() {
         #expect(WebSocketURL("wss://example.com/x") == WebSocketURL(host: "example.com", port: 443, path: "/x", isSecure: true))
         #expect(WebSocketURL("wss://example.com/x")?.description == "wss://example.com:443/x")
-        #expect(WebSocketURL("https://example.com:8443/x")?.httpDescription == "https://example.com:8443/x")
         #expect(WebSocketURL("ws://example.com/x")?.isSecure == false)
+        #expect(WebSocketURL("ws://:8080/events")?.host == "127.0.0.1")
+        #expect(WebSocketURL("ws://[::1]:8080/events")?.host == "::1")
+    }
+
+    /// The WebSocket layer parses its own schemes only: `http://` (SSE) is the transports',
+    /// the seed's `HOST:PORT/PATH` the commands'.
+    @Test func takesOnlyWebSocketSchemes() {
+        #expect(WebSocketURL("http://example.com/x") == nil)
+        #expect(WebSocketURL("https://example.com/x") == nil)
+        #expect(WebSocketURL("localhost:8080/events") == nil)
     }
 
     @Test func rejectsWhatItCannotServe() {
-        #expect(WebSocketURL("localhost/events") == nil)
-        #expect(WebSocketURL("localhost:99999/events") == nil)
-        #expect(WebSocketURL("localhost:abc/events") == nil)
+        #expect(WebSocketURL("ws://localhost:99999/events") == nil)
+        #expect(WebSocketURL("ws://localhost:abc/events") == nil)
+        #expect(WebSocketURL(hostAndTarget: "localhost/events", defaultPort: nil, isSecure: false) == nil)
+        #expect(WebSocketURL(hostAndTarget: "localhost:8080/events", defaultPort: nil, isSecure: false)?.port == 8080)
     }
 
     @Test func hostAndPortAsGoWritesThem() {
@@ -42,6 +43,13 @@ import WSEventCore
         #expect(HostAndPort.parse("[::]:80")! == ("::", 80))
         #expect(HostAndPort.parse("8080") == nil)
         #expect(HostAndPort.parse("a:b:c") == nil)
+    }
+
+    @Test func theHostHeaderNamesThePortUnlessItIsTheDefault() {
+        #expect(WebSocketURL("ws://h/x")?.hostHeader == "h")
+        #expect(WebSocketURL("wss://h:443/x")?.hostHeader == "h")
+        #expect(WebSocketURL("ws://h:8080/x")?.hostHeader == "h:8080")
+        #expect(WebSocketURL("ws://[::1]:8080/x")?.hostHeader == "[::1]:8080")
     }
 
     @Test func tokensAreNotShown() {

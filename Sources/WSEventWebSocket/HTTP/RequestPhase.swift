@@ -53,7 +53,7 @@ package struct RequestPhase: Sendable, Equatable {
     }
 
     package mutating func headReceived(at now: NIODeadline) {
-        state = .readingBody(deadline: now + TimeAmount(timeouts.body), answered: false)
+        state = .readingBody(deadline: now + TimeAmount(timeouts.bodyOrHeader), answered: false)
     }
 
     package mutating func endReceived(at now: NIODeadline) {
@@ -81,7 +81,7 @@ package struct RequestPhase: Sendable, Equatable {
         state =
             requestEnded
             ? .awaitingHead(deadline: now + TimeAmount(timeouts.idle), idle: true)
-            : .readingBody(deadline: now + TimeAmount(timeouts.body), answered: true)
+            : .readingBody(deadline: now + TimeAmount(timeouts.bodyOrHeader), answered: true)
     }
 
     /// What the timer firing at `now` means; a deadline moved since it was set means nothing.
