@@ -79,4 +79,31 @@ import WSEventCore
         #expect(ids.count > 100)
         #expect(ids == Array(ids.first!...ids.last!), "the subscriber missed events during the attack")
     }
+
+    /// A peer that pings and never reads: past `-max-pending-bytes` the server keeps one pong
+    /// (for the latest ping) instead of queueing one per ping, so its memory stays put. (The
+    /// rule itself is ResourceBoundsTests' `pingsWhilePongsCannotBeWrittenCostOnePongForTheLatest`;
+    /// this is the real socket's writability reaching it.)
+    @Test func aPingFloodFromAPeerThatDoesNotReadHoldsMemoryWithinTheBound() async throws {
+        let service = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "1h", "-max-pending-bytes", "64KiB"])
+        let before = try #require(ProcessUsage.residentBytes(of: service.process.pid))
+        let socket = try RawSocket(port: service.port, receiveBuffer: 4096)
+        let (head, _) = try await socket.upgrade("/events")
+        #expect(head.hasPrefix("HTTP/1.1 101"))
+        // 256 000 masked pings of 125 bytes (mask key 0), 32 MiB: one 127-byte pong each would
+        // be 32 MiB of frames, and more in NIO's pending-write entries.
+        let ping: [UInt8] = [0x89, 0x80 | 125, 0, 0, 0, 0] + [UInt8](repeating: 0x61, count: 125)
+        let batch = Array([[UInt8]](repeating: ping, count: 1000).joined())
+        for _ in 0..<256 { try await socket.send(batch) }
+        var peak = before
+        for _ in 0..<30 {
+            try await Task.sleep(for: .milliseconds(100))
+            peak = max(peak, ProcessUsage.residentBytes(of: service.process.pid) ?? 0)
+        }
+        let growth = peak - before
+        #expect(growth < 16 << 20, "RSS grew by \(growth >> 20) MiB")
+        #expect(service.process.isRunning)
+        service.process.signal(SIGTERM)
+        #expect(try await service.process.waitForExit(timeout: 60) == 0)
+    }
 }

@@ -148,34 +148,34 @@ import WSEventCore
         }
     }
 
-    @Test func aPingFloodFromAPeerThatDoesNotReadQueuesAtMostAPongBeyondTheBound() async throws {
+    @Test func aPingFloodFromAPeerThatNeverReadsIsSurvivedAndDroppedAfterTheCloseTimeout() async throws {
         try await withOwnEventLoops { loops in
             try await withEventServer(group: loops, {
                 Self.short(&$0)
                 $0.maxPendingBytes = 64 << 10
-                // The test reads the pong backlog slowly (a debug build, a busy machine): the
-                // server's answer to our close waits behind it, so give the close handshake time.
-                $0.closeTimeout = .seconds(120)
+                // The peer never answers the close: the server drops it after this.
+                $0.closeTimeout = .seconds(2)
             }) { server in
-                // A loaded machine takes a while to work through the backlog of pings: a generous read bound.
                 let socket = try RawSocket(port: server.port, receiveBuffer: 4096, receiveTimeout: 120)
                 let (head, _) = try await socket.upgrade("/events")
                 #expect(head.hasPrefix("HTTP/1.1 101"))
-                // 1000 masked pings of 125 bytes (mask key 0) per send, at most 64 MiB in all:
-                // far more pongs than the kernel's buffers and the pending bytes hold.
+                try await eventually("subscribed") { server.stream.status.subscribers == 1 }
+                // 1000 masked pings of 125 bytes (mask key 0) per send, 16 MiB in all: far more
+                // pongs than the kernel's buffers and the pending bytes hold.
                 let ping: [UInt8] = [0x89, 0x80 | 125, 0, 0, 0, 0] + [UInt8](repeating: 0x61, count: 125)
                 let batch = Array([[UInt8]](repeating: ping, count: 1000).joined())
                 let batches = (16 << 20) / batch.count
                 for _ in 0..<batches { try await socket.send(batch) }
-                // Now close, and read everything the server queued for us, up to its hang-up.
+                // Close, and read nothing: the server, having read every ping and then the close,
+                // gives up waiting for ours and drops the connection.
                 try await socket.sendFrame(opcode: 0x8, payload: [0x03, 0xE8])
+                try await eventually("the server to drop the connection", timeout: 120) { server.stream.status.subscribers == 0 }
+                // What reached the socket before the writes backed up: pongs, and no close frame
+                // (the server's was still waiting behind them). The server's memory during such a
+                // flood is ResourceBoundsProcessTests' to measure.
                 let frames = await socket.receiveFramesUntilClose()
-                let pongs = frames.filter { $0.opcode == 0xA }.count
-                // Each pong is 127 bytes: what fits the pending bytes and the kernel's buffers
-                // (a few MB on loopback), not one per ping, which an unbounded queue would hold
-                // and deliver now.
-                #expect(pongs < batches * 1000 / 2, "\(pongs) pongs for \(batches * 1000) pings")
-                #expect(frames.last?.closeCode == 1000)
+                #expect(frames.contains { $0.opcode == 0xA })
+                #expect(frames.allSatisfy { $0.opcode == 0xA })
             }
         }
     }
