@@ -111,8 +111,10 @@ public struct ResumingSubscriber: Sendable {
             group: group
         )
         let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
-        if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
+        // Everything inside `run`, `.connected` included: whatever ends it (a stop, a throw,
+        // the task's cancellation), the connection is closed, never left open behind us.
         return try await connection.run { inbound, _ in
+            if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
             for try await message in inbound {
                 let update: Update?
                 if speaksV1 {
