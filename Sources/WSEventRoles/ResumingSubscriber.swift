@@ -113,12 +113,17 @@ public struct ResumingSubscriber: Sendable {
         let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
         // Everything inside `run`, `.connected` included: whatever ends it (a stop, a throw,
         // the task's cancellation), the connection is closed, never left open behind us.
-        return try await connection.run { inbound, _ in
+        return try await connection.run { inbound, outbound in
             if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
             for try await message in inbound {
                 let update: Update?
                 if speaksV1 {
-                    update = tracker.receive(message)
+                    do {
+                        update = try tracker.receive(message)
+                    } catch {
+                        try? await outbound.close(.protocolError, reason: "an id past the largest")
+                        throw error
+                    }
                 } else {
                     update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
                 }
@@ -145,7 +150,7 @@ public struct ResumingSubscriber: Sendable {
         let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, tls: configuration.tls, group: group)
         if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
         for try await message in events {
-            for update in tracker.receive(message) where try await onUpdate(update) == .stop {
+            for update in try tracker.receive(message) where try await onUpdate(update) == .stop {
                 return nil
             }
         }
@@ -163,6 +168,9 @@ public struct ResumingSubscriber: Sendable {
 
 /// Where a v1 subscription stands: the epoch and last id seen. Turns raw v1 messages into
 /// updates and drops events already seen (a resume that overlaps). Pure logic.
+///
+/// An id past ``Event/maxID`` (which would leave no id after it) is the server breaking the
+/// protocol: ``receive(_:)`` throws ``UpstreamIDOutOfRange`` rather than pass it on.
 struct ResumeTracker {
     private(set) var position: ResumePoint?
 
@@ -170,16 +178,19 @@ struct ResumeTracker {
         self.position = position
     }
 
-    mutating func receive(_ message: WebSocketMessage) -> ResumingSubscriber.Update? {
+    mutating func receive(_ message: WebSocketMessage) throws(UpstreamIDOutOfRange) -> ResumingSubscriber.Update? {
         guard let (header, payload) = V1Header.parse(message.data) else { return nil }
         switch header {
         case .hello(let epoch, let lastID):
+            try Self.check(lastID, "hello")
             enter(epoch, liveAfter: lastID)
             return .hello(epoch: epoch, lastID: lastID)
         case .event(let id):
+            try Self.check(id, "event")
             guard accept(id) else { return nil }
             return .event(id: id, kind: EventKind(message.kind), payload: payload)
         case .gap(let first, let last):
+            try Self.check(last, "gap")
             noteGap(first: first)
             return .gap(first: first, last: last)
         }
@@ -211,6 +222,30 @@ struct ResumeTracker {
     private mutating func noteGap(first: UInt64) {
         if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
     }
+
+    /// Refuses an id past ``Event/maxID``: no stream of this protocol has one.
+    static func check(_ id: UInt64, _ what: String) throws(UpstreamIDOutOfRange) {
+        guard id <= Event.maxID else { throw UpstreamIDOutOfRange(id: id, in: what) }
+    }
+}
+
+/// The server sent an id past ``Event/maxID``, the largest an event may have: it broke the
+/// protocol. The subscription ends (WebSocket: close code 1002) and, for a relay, reconnects
+/// with backoff, resuming after the last id it took.
+public struct UpstreamIDOutOfRange: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The id the server sent.
+    public let id: UInt64
+    /// Where: `event`, `hello` or `gap`.
+    public let header: String
+
+    public init(id: UInt64, in header: String) {
+        self.id = id
+        self.header = header
+    }
+
+    public var description: String {
+        "the server broke wsevent.v1: \(header == "event" ? "event id" : "its \(header) names id") \(id), past the largest id \(Event.maxID)"
+    }
 }
 
 extension ResumeTracker {
@@ -221,16 +256,18 @@ extension ResumeTracker {
     }
 
     /// Turns one SSE event into updates: a new epoch shows as a `hello`, repeats are dropped.
-    mutating func receive(_ message: SSEParser.Message) -> [ResumingSubscriber.Update] {
+    mutating func receive(_ message: SSEParser.Message) throws(UpstreamIDOutOfRange) -> [ResumingSubscriber.Update] {
         if message.event == "gap" {
             let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
             guard numbers.count == 2 else { return [] }
+            try Self.check(numbers[1], "gap")
             noteGap(first: numbers[0])
             return [.gap(first: numbers[0], last: numbers[1])]
         }
         guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
             return []
         }
+        try Self.check(point.since, "event")
         var updates: [ResumingSubscriber.Update] = []
         // SSE has no hello: an event of an epoch not seen yet stands for one.
         if position?.epoch != epoch {

@@ -135,6 +135,8 @@ struct PublishRequest: Sendable {
                 return .failure(
                     Refusal(status: .serviceUnavailable, message: "the server is shutting down; publish again elsewhere", headers: ["Retry-After": "1"])
                 )
+            } catch StreamPublishError.idsExhausted {
+                return .failure(.idsExhausted(target.path))
             } catch StreamPublishError.removed {
                 switch context.openStream(at: target.path) {
                 case .success(let reopened): target = reopened

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import WSEventStreams
 
 /// A refused request: the status, one line saying why, and any headers the status needs.
 struct Refusal: Error, Sendable {
@@ -33,6 +34,14 @@ struct Refusal: Error, Sendable {
             message: "\(what): \(error); retry shortly",
             headers: ["Retry-After": "1"],
             reason: .store
+        )
+    }
+
+    /// A publish to an origin that has given its last id (``WSEventStreams/Event/maxID``).
+    static func idsExhausted(_ path: String) -> Refusal {
+        Refusal(
+            status: .conflict,
+            message: "\(path) has used every id up to \(Event.maxID), the largest; a new epoch (restarting its origin) starts again at 1"
         )
     }
 

@@ -118,14 +118,14 @@ struct SubscribeRequest: Sendable {
     /// `Last-Event-ID` or `last_event_id` (SSE), else `since` and `epoch`.
     private static func resumePoint(_ head: HTTPRequestHead, target: RequestTarget) -> Result<ResumePoint?, Refusal> {
         if let lastEventID = head.headers.first(name: "Last-Event-ID") ?? target.query["last_event_id"], !lastEventID.isEmpty {
-            guard let resume = SSEFormat.resumePoint(lastEventID: lastEventID) else {
-                return .failure(Refusal(status: .badRequest, message: "Last-Event-ID '\(lastEventID)' is not <epoch>.<id>"))
+            guard let resume = SSEFormat.resumePoint(lastEventID: lastEventID), resume.since <= Event.maxID else {
+                return .failure(Refusal(status: .badRequest, message: "Last-Event-ID '\(lastEventID)' is not <epoch>.<id> (an id is at most \(Event.maxID))"))
             }
             return .success(resume)
         }
         guard let sinceText = target.query["since"] else { return .success(nil) }
-        guard let since = UInt64(sinceText) else {
-            return .failure(Refusal(status: .badRequest, message: "since must be an event id (0 or more), got '\(sinceText)'"))
+        guard let since = UInt64(sinceText), since <= Event.maxID else {
+            return .failure(Refusal(status: .badRequest, message: "since must be an event id (0 to \(Event.maxID)), got '\(sinceText)'"))
         }
         var epoch: Epoch?
         if let epochText = target.query["epoch"] {

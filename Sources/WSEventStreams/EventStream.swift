@@ -107,12 +107,14 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source != .store else { throw PublishError.durable }
                 guard state.source == .origin else { throw PublishError.notOrigin }
+                guard state.lastID < Event.maxID else { throw PublishError.idsExhausted }
                 return (state.lastID + 1, state.epoch)
             }
             let encoded = Element(Event(id: id, kind: kind, payload: makePayload(id)), epoch: epoch, allocator: allocator)
             return try state.withLockedValue { state in
                 // A relay that fell back to origin can turn mirror again meanwhile (a v1 upstream
-                // is back): then this id is not ours to give.
+                // is back): then this id is not ours to give. (`lastID + 1` cannot overflow: every
+                // id a stream holds is at most `Event.maxID`.)
                 guard !state.closed else { throw PublishError.closed }
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin, state.epoch == epoch, state.lastID + 1 == id else {
@@ -125,10 +127,14 @@ public final class EventStream<Element: StreamElement>: Sendable {
     }
 
     /// Adds an event received from a `wsevent.v1` upstream, keeping its id. Ids at or below the
-    /// last one are duplicates (a resume overlapping what we had) and are dropped.
+    /// last one are duplicates (a resume overlapping what we had) and are dropped; so is an id
+    /// past ``Event/maxID``, which no upstream may send (the upstream consumer refuses it
+    /// before it gets here).
     package func mirror(_ event: Event) {
         state.withLockedValue { state in
-            guard state.source == .mirror || state.source == .store, !state.closed, event.id > state.lastID else { return }
+            guard state.source == .mirror || state.source == .store, !state.closed, event.id > state.lastID, event.id <= Event.maxID else {
+                return
+            }
             state.upstreamLastID = max(state.upstreamLastID, event.id)
             append(event, to: &state)
         }

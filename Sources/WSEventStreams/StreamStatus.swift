@@ -44,4 +44,7 @@ public enum StreamPublishError: Error, Sendable {
     case closed
     /// The stream's ids come from its durable log: publish through ``EventStream/durableLog``.
     case durable
+    /// The stream's last id is ``Event/maxID``: it has no id left to give. Nothing was added,
+    /// and retrying will not help; a new epoch (a restarted origin) starts again at 1.
+    case idsExhausted
 }

@@ -7,11 +7,11 @@ import WSEventCore
 @Suite struct ResumeTrackerTests {
     func message(_ text: String) -> WebSocketMessage { .text(text) }
 
-    @Test func liveStartFollowsTheHello() {
+    @Test func liveStartFollowsTheHello() throws {
         var tracker = ResumeTracker(position: nil)
-        _ = tracker.receive(message("hello ep 10\n"))
+        _ = try tracker.receive(message("hello ep 10\n"))
         #expect(tracker.position == ResumePoint(since: 10, epoch: Epoch("ep")!))
-        guard case .event(let id, _, let payload) = tracker.receive(message("11\nx")) else {
+        guard case .event(let id, _, let payload) = try tracker.receive(message("11\nx")) else {
             Issue.record("expected an event")
             return
         }
@@ -20,30 +20,47 @@ import WSEventCore
         #expect(tracker.position?.since == 11)
     }
 
-    @Test func dropsEventsAlreadySeen() {
+    @Test func dropsEventsAlreadySeen() throws {
         var tracker = ResumeTracker(position: ResumePoint(since: 5, epoch: Epoch("ep")!))
-        _ = tracker.receive(message("hello ep 9\n"))
-        #expect(tracker.receive(message("5\nold")) == nil)
-        #expect(tracker.receive(message("6\nnew")) != nil)
+        _ = try tracker.receive(message("hello ep 9\n"))
+        #expect(try tracker.receive(message("5\nold")) == nil)
+        #expect(try tracker.receive(message("6\nnew")) != nil)
     }
 
-    @Test func newEpochCountsFromZero() {
+    /// The largest id is 2^64 − 2: an upstream that sends 2^64 − 1 (which leaves no id after
+    /// it) breaks the protocol, and the tracker says so instead of passing it on.
+    @Test func anIDPastTheLargestIsAProtocolViolation() throws {
+        var tracker = ResumeTracker(position: nil)
+        _ = try tracker.receive(message("hello ep 18446744073709551613\n"))
+        #expect(try tracker.receive(message("18446744073709551614\nlast")) != nil)
+        #expect(tracker.position?.since == Event.maxID)
+        #expect(throws: UpstreamIDOutOfRange(id: .max, in: "event")) { try tracker.receive(message("18446744073709551615\nnone")) }
+        #expect(throws: UpstreamIDOutOfRange(id: .max, in: "hello")) { try tracker.receive(message("hello ep 18446744073709551615\n")) }
+        #expect(throws: UpstreamIDOutOfRange(id: .max, in: "gap")) { try tracker.receive(message("gap 3 18446744073709551615\n")) }
+        #expect(tracker.position == ResumePoint(since: Event.maxID, epoch: Epoch("ep")!))
+        #expect(
+            UpstreamIDOutOfRange(id: .max, in: "event").description
+                == "the server broke wsevent.v1: event id 18446744073709551615, past the largest id 18446744073709551614"
+        )
+    }
+
+    @Test func newEpochCountsFromZero() throws {
         var tracker = ResumeTracker(position: ResumePoint(since: 50, epoch: Epoch("old")!))
-        _ = tracker.receive(message("hello new 3\n"))
+        _ = try tracker.receive(message("hello new 3\n"))
         #expect(tracker.position == ResumePoint(since: 0, epoch: Epoch("new")!))
-        #expect(tracker.receive(message("1\nfirst")) != nil)
+        #expect(try tracker.receive(message("1\nfirst")) != nil)
     }
 
-    @Test func gapZeroMeansCountFromZero() {
+    @Test func gapZeroMeansCountFromZero() throws {
         var tracker = ResumeTracker(position: ResumePoint(since: 5000, epoch: nil))
-        _ = tracker.receive(message("hello ep 10\n"))
-        _ = tracker.receive(message("gap 0 3\n"))
-        #expect(tracker.receive(message("4\nfour")) != nil)
+        _ = try tracker.receive(message("hello ep 10\n"))
+        _ = try tracker.receive(message("gap 0 3\n"))
+        #expect(try tracker.receive(message("4\nfour")) != nil)
     }
 
-    @Test func sinceWithoutEpochTakesTheServers() {
+    @Test func sinceWithoutEpochTakesTheServers() throws {
         var tracker = ResumeTracker(position: ResumePoint(since: 0, epoch: nil))
-        _ = tracker.receive(message("hello ep 3\n"))
+        _ = try tracker.receive(message("hello ep 3\n"))
         #expect(tracker.position == ResumePoint(since: 0, epoch: Epoch("ep")!))
     }
 }
