@@ -27,7 +27,8 @@ public struct ResumingSubscriber: Sendable {
         case disconnected(reason: String)
     }
 
-    /// Whether to go on after an update.
+    /// Whether to go on after an update. Either way, an event whose update returned counts as
+    /// taken: a reconnect resumes after it. A consumer that could not take it throws instead.
     public enum Decision: Sendable {
         case proceed
         case stop
@@ -127,10 +128,23 @@ public struct ResumingSubscriber: Sendable {
                 } else {
                     update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
                 }
-                if let update, try await onUpdate(update) == .stop { return nil }
+                if let update, try await Self.hand(update, to: onUpdate, tracker: &tracker) == .stop { return nil }
             }
             return Self.ending(of: inbound)
         }
+    }
+
+    /// Hands `update` to `onUpdate`. An event counts as taken, and the position moves past it,
+    /// only once `onUpdate` has returned: a consumer that throws or is cancelled while holding
+    /// it (a store that is down) resumes from before it on the next connection.
+    private static func hand(
+        _ update: Update,
+        to onUpdate: (Update) async throws -> Decision,
+        tracker: inout ResumeTracker
+    ) async throws -> Decision {
+        let decision = try await onUpdate(update)
+        tracker.took(update)
+        return decision
     }
 
     /// Why a connection ended, in one line for the log: the server's close code and reason, or
@@ -150,7 +164,7 @@ public struct ResumingSubscriber: Sendable {
         let events = try await SSEClient.connect(to: url, lastEventID: tracker.lastEventID, headers: headers, tls: configuration.tls, group: group)
         if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
         for try await message in events {
-            for update in try tracker.receive(message) where try await onUpdate(update) == .stop {
+            for update in try tracker.receive(message) where try await Self.hand(update, to: onUpdate, tracker: &tracker) == .stop {
                 return nil
             }
         }
@@ -166,9 +180,11 @@ public struct ResumingSubscriber: Sendable {
     }
 }
 
-/// Where a v1 subscription stands: the epoch and last id seen. Turns raw v1 messages into
-/// updates and drops events already seen (a resume that overlaps). Pure logic.
+/// Where a v1 subscription stands: the epoch and the last id the consumer took. Turns raw v1
+/// messages into updates and drops events already seen (a resume that overlaps). Pure logic.
 ///
+/// The position moves past an event only when the consumer says it took it (``took(_:)``), not
+/// when it arrives: what the consumer could not take is asked for again after a reconnect.
 /// An id past ``Event/maxID`` (which would leave no id after it) is the server breaking the
 /// protocol: ``receive(_:)`` throws ``UpstreamIDOutOfRange`` rather than pass it on.
 struct ResumeTracker {
@@ -187,13 +203,19 @@ struct ResumeTracker {
             return .hello(epoch: epoch, lastID: lastID)
         case .event(let id):
             try Self.check(id, "event")
-            guard accept(id) else { return nil }
+            guard isNew(id) else { return nil }
             return .event(id: id, kind: EventKind(message.kind), payload: payload)
         case .gap(let first, let last):
             try Self.check(last, "gap")
             noteGap(first: first)
             return .gap(first: first, last: last)
         }
+    }
+
+    /// The consumer took `update`: if it is an event, a reconnect resumes after it.
+    mutating func took(_ update: ResumingSubscriber.Update) {
+        guard case .event(let id?, _, _) = update, let current = position, id > current.since else { return }
+        position?.since = id
     }
 
     /// The server names its epoch. With no position yet, live events follow `liveAfter`. No
@@ -211,11 +233,10 @@ struct ResumeTracker {
         }
     }
 
-    /// Whether event `id` is new; if so it becomes the position.
-    private mutating func accept(_ id: UInt64) -> Bool {
-        guard let current = position, id > current.since else { return false }
-        position?.since = id
-        return true
+    /// Whether event `id` is past what the consumer took.
+    private func isNew(_ id: UInt64) -> Bool {
+        guard let current = position else { return false }
+        return id > current.since
     }
 
     /// `gap 0 N`: our position was from another life of the stream; count from zero.
@@ -274,7 +295,7 @@ extension ResumeTracker {
             updates.append(.hello(epoch: epoch, lastID: point.since))
             enter(epoch, liveAfter: max(point.since, 1) - 1)
         }
-        guard accept(point.since) else { return updates }
+        guard isNew(point.since) else { return updates }
         let payload: ByteBuffer
         let kind: EventKind
         if message.event == "binary" {

@@ -6,7 +6,7 @@ import WSEventStreams
 extension StreamLog {
     func append(kind: EventKind, payload: DurablePayload) async throws -> (id: UInt64, epoch: Epoch) {
         // Refused at once while the store is down: a publisher should not wait for it.
-        _ = try connections.writer.current()
+        do { _ = try connections.writer.current() } catch { metrics.failedPublishes.increment(); throw error }
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLockedValue { state -> Bool in
                 state.queue.append(Pending(kind: kind, payload: payload, continuation: continuation))

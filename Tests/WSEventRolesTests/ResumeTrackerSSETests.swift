@@ -19,15 +19,21 @@ import WSEventCore
         }
     }
 
-    /// What the tracker makes of `text`, read as a browser's EventSource reads it.
+    /// What the tracker makes of `text`, read as a browser's EventSource reads it, each event
+    /// taken as a consumer takes it.
     static func receive(_ text: String, into tracker: inout ResumeTracker) throws -> [String] {
         var parser = SSEParser()
-        return try parser.feed(Array(text.utf8)).flatMap { try tracker.receive($0).map(line) }
+        return try parser.feed(Array(text.utf8)).flatMap { try take(tracker.receive($0), &tracker) }
     }
 
-    /// What the tracker makes of one message.
+    /// What the tracker makes of one message, each event taken.
     static func receive(_ message: SSEParser.Message, into tracker: inout ResumeTracker) throws -> [String] {
-        try tracker.receive(message).map(line)
+        try take(tracker.receive(message), &tracker)
+    }
+
+    static func take(_ updates: [ResumingSubscriber.Update], _ tracker: inout ResumeTracker) -> [String] {
+        for update in updates { tracker.took(update) }
+        return updates.map(line)
     }
 
     static func message(_ data: String, event: String = "message", id: String?) -> SSEParser.Message {

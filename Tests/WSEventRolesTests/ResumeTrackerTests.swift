@@ -17,6 +17,8 @@ import WSEventCore
         }
         #expect(id == 11)
         #expect(String(buffer: payload) == "x")
+        #expect(tracker.position?.since == 10, "not taken yet")
+        tracker.took(.event(id: id, kind: .text, payload: payload))
         #expect(tracker.position?.since == 11)
     }
 
@@ -27,12 +29,34 @@ import WSEventCore
         #expect(try tracker.receive(message("6\nnew")) != nil)
     }
 
+    /// An event the consumer did not take (its store was down, the connection ended meanwhile)
+    /// is asked for again: the position moves only when the consumer says it took one.
+    @Test func thePositionMovesOnlyPastEventsTaken() throws {
+        var tracker = ResumeTracker(position: ResumePoint(since: 5, epoch: Epoch("ep")!))
+        _ = try tracker.receive(message("hello ep 9\n"))
+        let six = try #require(try tracker.receive(message("6\nsix")))
+        tracker.took(six)
+        #expect(try tracker.receive(message("7\nseven")) != nil)
+        // Not taken: a reconnect resumes after 6, and 7 is new again in its replay.
+        #expect(tracker.position == ResumePoint(since: 6, epoch: Epoch("ep")!))
+        #expect(WebSocketURL(host: "h", port: 1, path: "/e").addingResume(tracker.position).target == "/e?since=6&epoch=ep")
+        _ = try tracker.receive(message("hello ep 9\n"))
+        let seven = try #require(try tracker.receive(message("7\nseven")))
+        tracker.took(seven)
+        #expect(tracker.position?.since == 7)
+        // Taking what is not an event, or an event again, moves nothing.
+        tracker.took(.gap(first: 20, last: 30))
+        tracker.took(six)
+        #expect(tracker.position?.since == 7)
+    }
+
     /// The largest id is 2^64 − 2: an upstream that sends 2^64 − 1 (which leaves no id after
     /// it) breaks the protocol, and the tracker says so instead of passing it on.
     @Test func anIDPastTheLargestIsAProtocolViolation() throws {
         var tracker = ResumeTracker(position: nil)
         _ = try tracker.receive(message("hello ep 18446744073709551613\n"))
-        #expect(try tracker.receive(message("18446744073709551614\nlast")) != nil)
+        let last = try #require(try tracker.receive(message("18446744073709551614\nlast")))
+        tracker.took(last)
         #expect(tracker.position?.since == Event.maxID)
         #expect(throws: UpstreamIDOutOfRange(id: .max, in: "event")) { try tracker.receive(message("18446744073709551615\nnone")) }
         #expect(throws: UpstreamIDOutOfRange(id: .max, in: "hello")) { try tracker.receive(message("hello ep 18446744073709551615\n")) }
