@@ -14,8 +14,9 @@ import WSEventWebSocket
 /// - In *merge* mode (fan-in, or a producer that also consumes) events are republished with
 ///   local ids; the upstream position is still tracked so a reconnect loses nothing buffered.
 ///
-/// Nothing taken from the upstream is dropped. A publish that fails (the store is down) is
-/// retried with backoff until it is taken: meanwhile nothing more is read, so the upstream's
+/// Nothing taken from the upstream is dropped. Before each event the consumer waits until the
+/// stream has room (``EventStream/waitForRoom()``), and a publish that fails (the store is down)
+/// is retried with backoff until it is taken: meanwhile nothing more is read, so the upstream's
 /// TCP connection backs up. The resume position moves past an event only once it was taken
 /// (``ResumingSubscriber``), so when the upstream gives up on us meanwhile (it closes a slow
 /// subscriber, or our keepalive closes a connection we did not read), the reconnect resumes
@@ -82,6 +83,7 @@ public struct UpstreamConsumer: Sendable {
             case .hello(let epoch, let lastID):
                 if mode == .mirror { stream.adoptUpstreamEpoch(epoch, lastID: lastID) }
             case .event(let id, let kind, let payload):
+                await stream.waitForRoom()
                 if mode == .mirror, let id {
                     stream.mirror(Event(id: id, kind: kind, payload: payload))
                 } else if await !publish(kind: kind, payload: payload) {
@@ -114,6 +116,10 @@ public struct UpstreamConsumer: Sendable {
                 try await stream.append(kind: kind, payload: .bytes(payload))
                 if holding { logger.info("taking the upstream's events again") }
                 return true
+            } catch StreamPublishError.full {
+                // Room went between the wait and the publish.
+                await stream.waitForRoom()
+                continue
             } catch StreamPublishError.closed {
                 return false
             } catch {

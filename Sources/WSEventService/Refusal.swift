@@ -15,6 +15,8 @@ struct Refusal: Error, Sendable {
         case notReady = "not_ready"
         /// The store cannot be reached: nothing was committed.
         case store
+        /// The stream has no room: its subscribers' event loops are behind.
+        case full
     }
 
     var status: HTTPResponseStatus
@@ -34,6 +36,17 @@ struct Refusal: Error, Sendable {
             message: "\(what): \(error); retry shortly",
             headers: ["Retry-After": "1"],
             reason: .store
+        )
+    }
+
+    /// A publish to a stream without room (``WSEventStreams/StreamPublishError/full``): retry
+    /// shortly, here or at another instance.
+    static func full(_ path: String) -> Refusal {
+        Refusal(
+            status: .serviceUnavailable,
+            message: "\(path) has no room: its subscribers are behind by more than the server queues; retry shortly",
+            headers: ["Retry-After": "1"],
+            reason: .full
         )
     }
 

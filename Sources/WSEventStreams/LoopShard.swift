@@ -23,15 +23,32 @@ let maxBatchWrites = 1 << 18
 ///
 /// `subscribers` is touched on the loop only: a contiguous array, walked once per batch, with
 /// each one's index kept beside it for removal.
+///
+/// The inbox is bounded by the bytes of the events it holds (their ``StreamElement/retainedBytes``):
+/// an enqueue that takes it past `maxBytes` marks the shard *full* and says so to its caller
+/// (the stream, which then refuses publishes and holds its readers back); the drain that brings
+/// it back to half of that calls `hasRoomAgain`. Both transitions are found under the inbox lock
+/// that enqueue and drain take anyway, so the bound costs no lock of its own. It is a soft
+/// bound: what is enqueued is never dropped (a mirror's events, a shutdown), the stream only
+/// stops taking more from outside.
 final class LoopShard<Element: StreamElement>: @unchecked Sendable {
     typealias Item = StreamDelivery<Element>
 
     private struct Inbox {
         var items: [Item] = []
         var drainScheduled = false
+        /// The retained bytes of the events in `items`.
+        var bytes = 0
+        /// Set when an enqueue took `bytes` past the bound, cleared when a drain brought it
+        /// back to half of it.
+        var full = false
     }
 
     let eventLoop: EventLoop
+    /// The inbox's bound, in retained bytes of its events.
+    let maxBytes: Int
+    /// Called (on the loop, outside the inbox lock) when a full inbox has room again.
+    private let hasRoomAgain: @Sendable () -> Void
     private let inbox = NIOLockedValueBox(Inbox())
     private let count = NIOLockedValueBox(0)
     // Touched on `eventLoop` only.
@@ -43,24 +60,40 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
     private var draining = false
     private var leftWhileDraining: [ObjectIdentifier] = []
 
-    init(eventLoop: EventLoop) {
+    /// - Parameters:
+    ///   - maxBytes: the inbox's bound (see the type's comment).
+    ///   - hasRoomAgain: told, on the loop, when a full inbox has drained to half its bound.
+    init(eventLoop: EventLoop, maxBytes: Int = .max, hasRoomAgain: @escaping @Sendable () -> Void = {}) {
         self.eventLoop = eventLoop
+        self.maxBytes = maxBytes
+        self.hasRoomAgain = hasRoomAgain
     }
 
     /// How many subscribers this loop has (any thread).
     var subscriberCount: Int { count.withLockedValue { $0 } }
 
-    /// Queues an item for every subscriber of this loop, in order; any thread.
-    func enqueue(_ item: Item) {
-        let mustSchedule = inbox.withLockedValue { inbox in
+    /// Queues an item for every subscriber of this loop, in order; any thread. `bytes` is the
+    /// item's share of the bound: an event's ``StreamElement/retainedBytes`` (the stream has
+    /// it at hand), 0 for the rest. Returns whether this item made the inbox full (it was not
+    /// before): the caller counts it, and is told through `hasRoomAgain` when that ends, once.
+    @discardableResult
+    func enqueue(_ item: Item, bytes: Int = 0) -> Bool {
+        let (mustSchedule, becameFull) = inbox.withLockedValue { inbox in
             inbox.items.append(item)
+            inbox.bytes += bytes
+            let becameFull = !inbox.full && inbox.bytes > maxBytes
+            if becameFull { inbox.full = true }
             defer { inbox.drainScheduled = true }
-            return !inbox.drainScheduled
+            return (!inbox.drainScheduled, becameFull)
         }
         if mustSchedule {
             eventLoop.execute { self.drain() }
         }
+        return becameFull
     }
+
+    /// The retained bytes of the events queued and not yet handed out (any thread).
+    var queuedBytes: Int { inbox.withLockedValue { $0.bytes } }
 
     func add(_ subscriber: any StreamSubscriber<Element>) {
         eventLoop.preconditionInEventLoop()
@@ -98,20 +131,30 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
         // Usually the whole queue is one batch: take it without copying (publishers wait on
         // this lock). Only a burst longer than a batch is split.
         let batchSize = max(1, min(maxBatchSize, maxBatchWrites / max(1, subscribers.count)))
-        let (items, more) = inbox.withLockedValue { inbox in
-            guard inbox.items.count > batchSize else {
+        let (items, more, roomAgain) = inbox.withLockedValue { inbox in
+            let whole = inbox.items.count <= batchSize
+            let items: [Item]
+            if whole {
                 inbox.drainScheduled = false
-                defer { inbox.items.removeAll(keepingCapacity: true) }
-                return (inbox.items, false)
+                items = inbox.items
+                inbox.items.removeAll(keepingCapacity: true)
+                inbox.bytes = 0
+            } else {
+                items = Array(inbox.items.prefix(batchSize))
+                inbox.items.removeFirst(batchSize)
+                for case .event(let element) in items { inbox.bytes -= element.retainedBytes }
+                // Still scheduled while items remain: the task below picks them up, in order.
             }
-            let items = Array(inbox.items.prefix(batchSize))
-            inbox.items.removeFirst(batchSize)
-            // Still scheduled while items remain: the task below picks them up, in order.
-            return (items, true)
+            // Half the bound, so that a stream hovering at it does not wake its readers for
+            // every batch.
+            let roomAgain = inbox.full && inbox.bytes <= maxBytes / 2
+            if roomAgain { inbox.full = false }
+            return (items, !whole, roomAgain)
         }
         if more {
             eventLoop.execute { self.drain() }
         }
+        if roomAgain { hasRoomAgain() }
         // A local copy: subscribers joining during the walk (they are appended) do not take
         // this batch, which their replay covers.
         let targets = subscribers

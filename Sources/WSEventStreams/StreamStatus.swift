@@ -44,6 +44,10 @@ public enum StreamPublishError: Error, Sendable, CustomStringConvertible {
     case closed
     /// The stream's ids come from its durable log: publish through ``EventStream/durableLog``.
     case durable
+    /// The stream has no room: an event loop's queue of events not yet written is past
+    /// ``EventStream/maxQueuedBytes`` (its subscribers are behind). Nothing was added; retry
+    /// shortly, or wait in ``EventStream/waitForRoom()``.
+    case full
     /// The stream's last id is ``Event/maxID``: it has no id left to give. Nothing was added,
     /// and retrying will not help; a new epoch (a restarted origin) starts again at 1.
     case idsExhausted
@@ -55,6 +59,7 @@ public enum StreamPublishError: Error, Sendable, CustomStringConvertible {
         case .removed: "the stream was removed as idle"
         case .closed: "the stream is closed: the server is shutting down"
         case .durable: "the stream's ids come from its store: publish through its durable log"
+        case .full: "the stream has no room: its subscribers' event loops are behind"
         case .idsExhausted: "the stream has used every id up to \(Event.maxID), the largest"
         }
     }
