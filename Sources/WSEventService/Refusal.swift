@@ -29,25 +29,20 @@ struct Refusal: Error, Sendable {
         Refusal(status: .unauthorized, message: message, headers: ["WWW-Authenticate": "Bearer"], reason: .token)
     }
 
+    /// `503` with `Retry-After: 1`: this may pass within a second.
+    static func retryShortly(_ message: String, reason: Reason) -> Refusal {
+        Refusal(status: .serviceUnavailable, message: message, headers: ["Retry-After": "1"], reason: reason)
+    }
+
     /// The store could not commit or read: retry shortly.
     static func storeUnavailable(_ error: any Error, doing what: String) -> Refusal {
-        Refusal(
-            status: .serviceUnavailable,
-            message: "\(what): \(error); retry shortly",
-            headers: ["Retry-After": "1"],
-            reason: .store
-        )
+        retryShortly("\(what): \(error); retry shortly", reason: .store)
     }
 
     /// A publish to a stream without room (``WSEventStreams/StreamPublishError/full``): retry
     /// shortly, here or at another instance.
     static func full(_ path: String) -> Refusal {
-        Refusal(
-            status: .serviceUnavailable,
-            message: "\(path) has no room: its subscribers are behind by more than the server queues; retry shortly",
-            headers: ["Retry-After": "1"],
-            reason: .full
-        )
+        retryShortly("\(path) has no room: its subscribers are behind by more than the server queues; retry shortly", reason: .full)
     }
 
     /// A publish to an origin that has given its last id (``WSEventStreams/Event/maxID``).

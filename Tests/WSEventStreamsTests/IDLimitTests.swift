@@ -11,20 +11,9 @@ import WSEventCore
     let epoch = Epoch("top")!
     let max = Event.maxID
 
-    func buffer(_ ids: [UInt64]) -> ReplayBuffer<String> {
-        var buffer = ReplayBuffer<String>(capacity: 10)
-        for id in ids { buffer.append(id: id, "e\(id)") }
-        return buffer
-    }
+    func buffer(_ ids: [UInt64]) -> ReplayBuffer<String> { .holding(ids) }
 
-    func describe(_ plan: ResumePlan<String>) -> [String] {
-        plan.items.map {
-            switch $0 {
-            case .gap(let first, let last): "gap \(first) \(last)"
-            case .event(let id, _): "\(id)"
-            }
-        }
-    }
+    func describe(_ plan: ResumePlan<String>) -> [String] { plan.lines }
 
     @Test func theLargestIDLeavesRoomForOneMore() {
         #expect(Event.maxID == 18_446_744_073_709_551_614)
