@@ -112,8 +112,8 @@ struct PublishRequest: Sendable {
     /// While the store cannot be reached: 503 with Retry-After, and nothing acknowledged.
     func publish(_ body: ByteBuffer, to log: any DurableLog) async -> Result<String, Refusal> {
         if let refusal = validate(body) { return .failure(refusal) }
-        // The log's events come back through the stream: take none while it has no room.
-        guard stream.hasRoom else { return .failure(.full(stream.path)) }
+        // The log's events come back through the stream: take none while it is overloaded.
+        guard stream.takesPublishes else { return .failure(.full(stream.path)) }
         do {
             let (id, epoch) = try await log.append(kind: kind, payload: .bytes(body))
             return .success(Self.answer(id: id, epoch: epoch))

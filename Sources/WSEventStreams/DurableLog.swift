@@ -39,8 +39,8 @@ extension EventStream {
     @discardableResult
     public func append(kind: EventKind, payload: DurablePayload) async throws -> (id: UInt64, epoch: Epoch) {
         if let log = durableLog {
-            // The log's events come back through this stream: take none while it has no room.
-            guard hasRoom else { throw StreamPublishError.full }
+            // The log's events come back through this stream: take none while it is overloaded.
+            guard takesPublishes else { throw StreamPublishError.full }
             return try await log.append(kind: kind, payload: payload)
         }
         switch payload {

@@ -16,11 +16,13 @@ import Synchronization
 /// same order and a joining subscriber's replay meets the live events exactly (see
 /// ``subscribe(_:on:resume:)``). A publish makes its element before taking that lock.
 ///
-/// Room: each loop's queue of events not yet written is bounded (``maxQueuedBytes``). While one
-/// is past it the stream has no room (``hasRoom``): publishes are refused
-/// (``StreamPublishError/full``) and readers from outside (an upstream consumer, the store's
-/// follower) wait in ``waitForRoom()`` before taking their next event, so the back-pressure
-/// reaches whoever sends. Events already taken are never dropped for it.
+/// Room: each loop's queue of events not yet written is bounded two ways (``QueueLoad``). While a
+/// queue owes its loop's subscribers more than `maxOwedBytes` (its bytes times the subscribers)
+/// the stream has no room (``hasRoom``): readers from outside (an upstream consumer, the
+/// producer, the store's follower) wait in ``waitForRoom()`` before taking their next event, so
+/// the back-pressure reaches whoever sends. While a queue holds more than ``maxQueuedBytes``,
+/// publishes are refused too (``StreamPublishError/full``). Events already taken are never
+/// dropped for either.
 public final class EventStream<Element: StreamElement>: Sendable {
     public typealias Source = StreamSource
     public typealias Status = StreamStatus
@@ -55,12 +57,14 @@ public final class EventStream<Element: StreamElement>: Sendable {
     private let state: NIOLockedValueBox<State>
     /// Held by one publisher at a time, around the state lock; see ``publish(kind:payload:)``.
     private let publishing = NIOLock()
-    /// How many loops' queues are past ``maxQueuedBytes``. Changed under the state lock only (an
-    /// enqueue that fills a queue runs under it; a drain that empties one takes it), read
-    /// without it: ``hasRoom`` is one atomic load.
+    /// How many loops' queues are full, and how many overloaded (``QueueLoad``). Changed under
+    /// the state lock only (an enqueue that fills a queue runs under it; a drain that empties
+    /// one takes it), read without it: ``hasRoom`` is one atomic load.
     private let fullQueues = Atomic<Int>(0)
-    /// The bound of each event loop's queue of events not yet written to its subscribers, in
-    /// retained bytes (``StreamElement/retainedBytes``).
+    private let overloadedQueues = Atomic<Int>(0)
+    /// What each event loop's queue of events not yet written to its subscribers may hold, in
+    /// retained bytes (``StreamElement/retainedBytes``); past it publishes are refused. Readers
+    /// from outside wait earlier on a loop with many subscribers (see the type's comment).
     public let maxQueuedBytes: Int
 
     /// - Parameters:
@@ -69,7 +73,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
     ///   - bufferBytes: how many bytes of them at most (elements' ``StreamElement/retainedBytes``);
     ///     the count and the bytes, whichever is reached first, drop the oldest.
     ///   - source: `.origin`, or `.awaitingUpstream` for a relay.
-    ///   - maxQueuedBytes: the bound of each event loop's queue (see the type's comment);
+    ///   - maxQueuedBytes: what each event loop's queue may hold (see the type's comment);
     ///     `nil`: ``defaultMaxQueuedBytes(bufferBytes:)``.
     public init(
         path: String,
@@ -134,7 +138,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 guard state.source != .store else { throw PublishError.durable }
                 guard state.source == .origin else { throw PublishError.notOrigin }
                 guard state.lastID < Event.maxID else { throw PublishError.idsExhausted }
-                guard fullQueues.load(ordering: .relaxed) == 0 else { throw PublishError.full }
+                guard overloadedQueues.load(ordering: .relaxed) == 0 else { throw PublishError.full }
                 return (state.lastID + 1, state.epoch)
             }
             let encoded = Element(Event(id: id, kind: kind, payload: makePayload(id)), epoch: epoch, allocator: allocator)
@@ -254,8 +258,10 @@ public final class EventStream<Element: StreamElement>: Sendable {
 
     /// Queues `item` on every loop's shard, counting the queues it fills; under the state lock.
     private func enqueue(_ item: StreamDelivery<Element>, bytes: Int = 0, to shards: [LoopShard<Element>]) {
-        for shard in shards where shard.enqueue(item, bytes: bytes) {
-            fullQueues.add(1, ordering: .relaxed)
+        for shard in shards {
+            let change = shard.enqueue(item, bytes: bytes)
+            if change.full != 0 { fullQueues.add(change.full, ordering: .relaxed) }
+            if change.overloaded != 0 { overloadedQueues.add(change.overloaded, ordering: .relaxed) }
         }
     }
 
@@ -277,18 +283,22 @@ public final class EventStream<Element: StreamElement>: Sendable {
 
     // MARK: Room
 
-    /// The queue bound a stream gets by default: a quarter of the replay buffer's byte bound,
-    /// at least 1 MiB. The events in the queues are the newest ones, shared by every loop's
-    /// queue and mostly by the replay buffer too, so at most that much more is held for them;
-    /// a quarter of 64 MiB (16 MiB: 4000 events of 4 KiB) leaves whole batches (``maxBatchSize``)
-    /// of such events room, and measured no slower than no bound (docs/OPERATIONS.md).
+    /// What a loop's queue may hold by default: a quarter of the replay buffer's byte bound, at
+    /// least 1 MiB. The events in the queues are the newest ones, shared by every loop's queue
+    /// and mostly by the replay buffer too, so at most that much more is held for them. Publishes
+    /// at the max rate to 100 or 1000 subscribers never reached it (docs/OPERATIONS.md, "Room").
     public static func defaultMaxQueuedBytes(bufferBytes: Int) -> Int {
         max(bufferBytes / 4, 1 << 20)
     }
 
-    /// Whether the stream takes events from outside: false while an event loop's queue is past
-    /// ``maxQueuedBytes``. One atomic load.
+    /// Whether a reader from outside may take its next event: false while an event loop's queue
+    /// owes its subscribers more than it may, or holds more than ``maxQueuedBytes``
+    /// (``QueueLoad``). One atomic load.
     public var hasRoom: Bool { fullQueues.load(ordering: .relaxed) == 0 }
+
+    /// Whether publishes are taken: false while an event loop's queue holds more than
+    /// ``maxQueuedBytes`` (then ``publish(kind:payload:)`` throws ``StreamPublishError/full``).
+    package var takesPublishes: Bool { overloadedQueues.load(ordering: .relaxed) == 0 }
 
     /// Returns once the stream has room (at once when it has, or is closed or removed: then a
     /// publish says why), or the task is cancelled. A reader from outside calls it before it
@@ -321,12 +331,13 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// How many tasks wait in ``waitForRoom()``.
     package var waitingForRoom: Int { state.withLockedValue { $0.roomWaiters.count } }
 
-    /// A loop's queue that was full has drained to half its bound.
-    private func queueHasRoom() {
+    /// A loop's queue left states (``QueueLoad``): it drained to half a bound.
+    private func queueLeft(_ change: QueueLoad.Change) {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
-            // The enqueue that made it full counted it under this lock, before this drain
-            // could see it full: the count never goes below zero.
-            guard fullQueues.subtract(1, ordering: .relaxed).newValue == 0 else { return [] }
+            // The enqueue that entered a state counted it under this lock, before this drain
+            // could see it: the counts never go below zero.
+            if change.overloaded != 0 { overloadedQueues.add(change.overloaded, ordering: .relaxed) }
+            guard change.full != 0, fullQueues.add(change.full, ordering: .relaxed).newValue == 0 else { return [] }
             return Self.takeRoomWaiters(&state)
         }
         for waiter in waiters { waiter.resume() }
@@ -408,8 +419,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
 
     private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard<Element> {
         if let shard = state.shards.first(where: { $0.eventLoop === eventLoop }) { return shard }
-        let shard = LoopShard<Element>(eventLoop: eventLoop, maxBytes: maxQueuedBytes) { [weak self] in
-            self?.queueHasRoom()
+        let shard = LoopShard<Element>(eventLoop: eventLoop, maxBytes: maxQueuedBytes) { [weak self] change in
+            self?.queueLeft(change)
         }
         state.shards.append(shard)
         return shard

@@ -44,7 +44,7 @@ public enum StreamPublishError: Error, Sendable, CustomStringConvertible {
     case closed
     /// The stream's ids come from its durable log: publish through ``EventStream/durableLog``.
     case durable
-    /// The stream has no room: an event loop's queue of events not yet written is past
+    /// An event loop's queue of events not yet written holds more than
     /// ``EventStream/maxQueuedBytes`` (its subscribers are behind). Nothing was added; retry
     /// shortly, or wait in ``EventStream/waitForRoom()``.
     case full

@@ -127,22 +127,55 @@ import Testing
         #expect(stream.waitingForRoom == 0)
     }
 
-    /// The shard reports each crossing of its bound once, and its end once: at half the bound,
-    /// so a stream that hovers at the bound does not wake its readers for every batch.
-    @Test func aShardReportsFullOnceAndRoomAgainOnce() {
-        let roomAgain = NIOLockedValueBox(0)
-        let shard = LoopShard<PlainElement>(eventLoop: loop, maxBytes: 10) { roomAgain.withLockedValue { $0 += 1 } }
-        func event(_ id: UInt64, bytes: Int) -> StreamDelivery<PlainElement> {
-            .event(PlainElement(Event(id: id, kind: .text, payload: ByteBuffer(repeating: 0, count: bytes)), epoch: Epoch("e")!, allocator: ByteBufferAllocator()))
-        }
-        #expect(shard.enqueue(event(1, bytes: 10), bytes: 10) == false)
-        #expect(shard.enqueue(event(2, bytes: 1), bytes: 1) == true)
-        #expect(shard.enqueue(event(3, bytes: 1), bytes: 1) == false, "full already")
-        #expect(shard.enqueue(.shutdown) == false)
-        #expect(shard.queuedBytes == 12)
+    /// With many subscribers on a loop, its queue may owe them all at most `maxOwedBytes`:
+    /// readers from outside wait earlier, while publishes are still taken.
+    @Test func aLoopWithManySubscribersHoldsItsReadersBackEarlier() throws {
+        let stream = TestStream(path: "/events", maxQueuedBytes: 1 << 20)
+        let few = Sink()
+        _ = try #require(stream.subscribe(few, on: loop, resume: nil))
+        _ = try publish(stream, bytes: 100_000)
+        #expect(stream.hasRoom, "100 kB of 1 MiB, owed to one subscriber")
         loop.run()
-        #expect(shard.queuedBytes == 0)
-        #expect(roomAgain.withLockedValue { $0 } == 1)
-        #expect(shard.enqueue(event(4, bytes: 11), bytes: 11) == true)
+
+        let crowded = EmbeddedEventLoop()
+        let many = (0..<4096).map { _ in Sink() }
+        for sink in many { _ = try #require(stream.subscribe(sink, on: crowded, resume: nil)) }
+        // 128 MiB owed among 4096 subscribers: 32 KiB each.
+        _ = try publish(stream, bytes: 30_000)
+        #expect(stream.hasRoom)
+        _ = try publish(stream, bytes: 10_000)
+        #expect(!stream.hasRoom)
+        #expect(stream.takesPublishes, "40 kB held of 1 MiB")
+        #expect(try publish(stream, bytes: 10) == 4)
+        loop.run()
+        #expect(!stream.hasRoom, "the crowded loop is the one behind")
+        crowded.run()
+        #expect(stream.hasRoom)
+        #expect(many.allSatisfy { $0.ids == [2, 3, 4] })
+    }
+}
+
+/// A loop queue's two states, alone: entered past a bound, left at half of it.
+@Suite struct QueueLoadTests {
+    @Test func fullAndOverloadedAreEnteredPastTheirBoundsAndLeftAtHalf() {
+        var load = QueueLoad(maxBytes: 1000)
+        #expect(load.fullBound(subscribers: 0) == 1000)
+        #expect(load.fullBound(subscribers: 1_000_000) == maxOwedBytes / 1_000_000)
+        #expect(load.add(1000, subscribers: 1) == .none)
+        #expect(load.add(1, subscribers: 1) == QueueLoad.Change(full: 1, overloaded: 1))
+        #expect(load.add(500, subscribers: 1) == .none, "entered once")
+        #expect(load.remove(1000, subscribers: 1) == .none, "501 is more than half")
+        #expect(load.remove(1, subscribers: 1) == QueueLoad.Change(full: -1, overloaded: -1))
+        #expect(load.bytes == 500)
+    }
+
+    @Test func manySubscribersMakeTheQueueFullBeforeItIsOverloaded() {
+        var load = QueueLoad(maxBytes: 1 << 20)
+        let subscribers = maxOwedBytes / 1000  // the full bound is 1000 bytes
+        #expect(load.add(1001, subscribers: subscribers) == QueueLoad.Change(full: 1, overloaded: 0))
+        #expect(load.add(1 << 20, subscribers: subscribers) == QueueLoad.Change(full: 0, overloaded: 1))
+        #expect(load.remove(1 << 20, subscribers: subscribers) == QueueLoad.Change(full: 0, overloaded: -1))
+        // Fewer subscribers now: the bound is higher, half of it is reached sooner.
+        #expect(load.remove(0, subscribers: 1) == QueueLoad.Change(full: -1, overloaded: 0))
     }
 }
