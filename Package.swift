@@ -225,6 +225,7 @@ let package = Package(
         .testTarget(
             name: "WSEventStreamsTests",
             dependencies: [
+                nio("NIOConcurrencyHelpers"),
                 "WSEventStreams", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOPosix"),
@@ -247,6 +248,7 @@ let package = Package(
         .testTarget(
             name: "WSEventRolesTests",
             dependencies: [
+                nio("NIOPosix"), .product(name: "Logging", package: "swift-log"),
                 nio("NIOConcurrencyHelpers"),
                 "WSEventRoles", "WSEventCore", "TestSupport",
                 nio("NIOCore"),

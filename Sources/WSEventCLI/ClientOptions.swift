@@ -81,6 +81,7 @@ public struct ClientOptions: ParsableArguments {
             if epoch != nil { throw ValidationError("--epoch needs --since") }
             return nil
         }
+        guard since <= Event.maxID else { throw ValidationError("--since: an event id is at most \(Event.maxID)") }
         var parsedEpoch: Epoch?
         if let epoch {
             guard let value = Epoch(epoch) else { throw ValidationError("--epoch: '\(epoch)' is not an epoch") }

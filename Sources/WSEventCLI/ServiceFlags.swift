@@ -35,7 +35,7 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("buffer"), help: .env("Events kept per stream for resuming subscribers (default 1024)", "buffer"))
     public var buffer: String?
 
-    @Option(name: .go("buffer-bytes"), help: .env("Bytes of events kept per stream for resuming subscribers, all encodings counted (default 64MiB); with -buffer, whichever is reached first", "buffer-bytes"))
+    @Option(name: .go("buffer-bytes"), help: .env("Bytes of events kept per stream for resuming subscribers, all encodings counted (default 64MiB); with -buffer, whichever is reached first. A quarter of it bounds each event loop's queue of events not yet written (past it, publishes get 503)", "buffer-bytes"))
     public var bufferBytes: String?
 
     @Option(name: .go("max-message-size"), help: .env("Largest WebSocket message accepted, e.g. 1MiB (default 1MiB)", "max-message-size"))

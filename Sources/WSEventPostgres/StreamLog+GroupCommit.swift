@@ -6,7 +6,7 @@ import WSEventStreams
 extension StreamLog {
     func append(kind: EventKind, payload: DurablePayload) async throws -> (id: UInt64, epoch: Epoch) {
         // Refused at once while the store is down: a publisher should not wait for it.
-        _ = try connections.writer.current()
+        do { _ = try connections.writer.current() } catch { metrics.failedPublishes.increment(); throw error }
         return try await withCheckedThrowingContinuation { continuation in
             let queued = state.withLockedValue { state -> Bool in
                 guard !state.stopped else { return false }

@@ -147,6 +147,9 @@ final class StreamLog<Element: StreamElement>: DurableLog, @unchecked Sendable {
     private func applyKnown() async {
         var failures = 0
         while !Task.isCancelled {
+            // What the store has committed is read only while the stream's event loops keep up
+            // with it: memory is bounded by this reader, not by the subscribers' pace.
+            await stream.waitForRoom()
             let read = state.withLockedValue { state -> (epoch: Epoch, after: UInt64, through: UInt64)? in
                 let (apply, then) = state.follower.next()
                 for event in apply { stream.mirror(event) }

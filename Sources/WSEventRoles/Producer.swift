@@ -34,6 +34,9 @@ public struct Producer: Sendable {
         var next = clock.now + interval
         while !Task.isCancelled {
             do { try await clock.sleep(until: next) } catch { return }
+            // While the stream's loops are behind, ticks wait (and those that passed meanwhile
+            // are skipped below) instead of being refused one by one.
+            await stream.waitForRoom()
             // The message after its id, which a durable stream's store gives only at commit.
             let message = Producer.message(id: 0, serveAddress: serveAddress, using: &generator).dropFirst(1)
             if (try? await stream.append(kind: .text, payload: .idPrefixed(ByteBuffer(string: String(message))))) != nil {

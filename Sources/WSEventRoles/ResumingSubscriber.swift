@@ -27,7 +27,8 @@ public struct ResumingSubscriber: Sendable {
         case disconnected(reason: String)
     }
 
-    /// Whether to go on after an update.
+    /// Whether to go on after an update. Either way, an event whose update returned counts as
+    /// taken: a reconnect resumes after it. A consumer that could not take it throws instead.
     public enum Decision: Sendable {
         case proceed
         case stop
@@ -114,19 +115,39 @@ public struct ResumingSubscriber: Sendable {
             group: group
         )
         let speaksV1 = connection.subprotocol == WireMode.v1Subprotocol
-        if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
-        return try await connection.run { inbound, _ in
+        // Everything inside `run`, `.connected` included: whatever ends it (a stop, a throw,
+        // the task's cancellation), the connection is closed, never left open behind us.
+        return try await connection.run { inbound, outbound in
+            if try await onUpdate(.connected(speaksV1: speaksV1)) == .stop { return nil }
             for try await message in inbound {
                 let update: Update?
                 if speaksV1 {
-                    update = tracker.receive(message)
+                    do {
+                        update = try tracker.receive(message)
+                    } catch {
+                        try? await outbound.close(.protocolError, reason: "an id past the largest")
+                        throw error
+                    }
                 } else {
                     update = .event(id: nil, kind: EventKind(message.kind), payload: message.data)
                 }
-                if let update, try await onUpdate(update) == .stop { return nil }
+                if let update, try await Self.hand(update, to: onUpdate, tracker: &tracker) == .stop { return nil }
             }
             return Self.ending(of: inbound)
         }
+    }
+
+    /// Hands `update` to `onUpdate`. An event counts as taken, and the position moves past it,
+    /// only once `onUpdate` has returned: a consumer that throws or is cancelled while holding
+    /// it (a store that is down) resumes from before it on the next connection.
+    private static func hand(
+        _ update: Update,
+        to onUpdate: (Update) async throws -> Decision,
+        tracker: inout ResumeTracker
+    ) async throws -> Decision {
+        let decision = try await onUpdate(update)
+        tracker.took(update)
+        return decision
     }
 
     /// Why a connection ended, in one line for the log: the server's close code and reason, or
@@ -161,7 +182,7 @@ public struct ResumingSubscriber: Sendable {
         return try await connection.run { events in
             if try await onUpdate(.connected(speaksV1: true)) == .stop { return nil }
             for try await message in events {
-                for update in tracker.receive(message) where try await onUpdate(update) == .stop {
+                for update in try tracker.receive(message) where try await Self.hand(update, to: onUpdate, tracker: &tracker) == .stop {
                     return nil
                 }
             }
@@ -178,8 +199,13 @@ public struct ResumingSubscriber: Sendable {
     }
 }
 
-/// Where a v1 subscription stands: the epoch and last id seen. Turns raw v1 messages into
-/// updates and drops events already seen (a resume that overlaps). Pure logic.
+/// Where a v1 subscription stands: the epoch and the last id the consumer took. Turns raw v1
+/// messages into updates and drops events already seen (a resume that overlaps). Pure logic.
+///
+/// The position moves past an event only when the consumer says it took it (``took(_:)``), not
+/// when it arrives: what the consumer could not take is asked for again after a reconnect.
+/// An id past ``Event/maxID`` (which would leave no id after it) is the server breaking the
+/// protocol: ``receive(_:)`` throws ``UpstreamIDOutOfRange`` rather than pass it on.
 struct ResumeTracker {
     private(set) var position: ResumePoint?
 
@@ -187,19 +213,28 @@ struct ResumeTracker {
         self.position = position
     }
 
-    mutating func receive(_ message: WebSocketMessage) -> ResumingSubscriber.Update? {
+    mutating func receive(_ message: WebSocketMessage) throws(UpstreamIDOutOfRange) -> ResumingSubscriber.Update? {
         guard let (header, payload) = V1Header.parse(message.data) else { return nil }
         switch header {
         case .hello(let epoch, let lastID):
+            try Self.check(lastID, "hello")
             enter(epoch, liveAfter: lastID)
             return .hello(epoch: epoch, lastID: lastID)
         case .event(let id):
-            guard accept(id) else { return nil }
+            try Self.check(id, "event")
+            guard isNew(id) else { return nil }
             return .event(id: id, kind: EventKind(message.kind), payload: payload)
         case .gap(let first, let last):
+            try Self.check(last, "gap")
             noteGap(first: first)
             return .gap(first: first, last: last)
         }
+    }
+
+    /// The consumer took `update`: if it is an event, a reconnect resumes after it.
+    mutating func took(_ update: ResumingSubscriber.Update) {
+        guard case .event(let id?, _, _) = update, let current = position, id > current.since else { return }
+        position?.since = id
     }
 
     /// The server names its epoch. With no position yet, live events follow `liveAfter`. No
@@ -217,16 +252,39 @@ struct ResumeTracker {
         }
     }
 
-    /// Whether event `id` is new; if so it becomes the position.
-    private mutating func accept(_ id: UInt64) -> Bool {
-        guard let current = position, id > current.since else { return false }
-        position?.since = id
-        return true
+    /// Whether event `id` is past what the consumer took.
+    private func isNew(_ id: UInt64) -> Bool {
+        guard let current = position else { return false }
+        return id > current.since
     }
 
     /// `gap 0 N`: our position was from another life of the stream; count from zero.
     private mutating func noteGap(first: UInt64) {
         if first == 0, let epoch = position?.epoch { position = ResumePoint(since: 0, epoch: epoch) }
+    }
+
+    /// Refuses an id past ``Event/maxID``: no stream of this protocol has one.
+    static func check(_ id: UInt64, _ what: String) throws(UpstreamIDOutOfRange) {
+        guard id <= Event.maxID else { throw UpstreamIDOutOfRange(id: id, in: what) }
+    }
+}
+
+/// The server sent an id past ``Event/maxID``, the largest an event may have: it broke the
+/// protocol. The subscription ends (WebSocket: close code 1002) and, for a relay, reconnects
+/// with backoff, resuming after the last id it took.
+public struct UpstreamIDOutOfRange: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The id the server sent.
+    public let id: UInt64
+    /// Where: `event`, `hello` or `gap`.
+    public let header: String
+
+    public init(id: UInt64, in header: String) {
+        self.id = id
+        self.header = header
+    }
+
+    public var description: String {
+        "the server broke wsevent.v1: \(header == "event" ? "event id" : "its \(header) names id") \(id), past the largest id \(Event.maxID)"
     }
 }
 
@@ -238,23 +296,25 @@ extension ResumeTracker {
     }
 
     /// Turns one SSE event into updates: a new epoch shows as a `hello`, repeats are dropped.
-    mutating func receive(_ message: SSEParser.Message) -> [ResumingSubscriber.Update] {
+    mutating func receive(_ message: SSEParser.Message) throws(UpstreamIDOutOfRange) -> [ResumingSubscriber.Update] {
         if message.event == "gap" {
             let numbers = message.data.split { !$0.isNumber }.compactMap { UInt64($0) }
             guard numbers.count == 2 else { return [] }
+            try Self.check(numbers[1], "gap")
             noteGap(first: numbers[0])
             return [.gap(first: numbers[0], last: numbers[1])]
         }
         guard let id = message.id, let point = SSEFormat.resumePoint(lastEventID: id), let epoch = point.epoch else {
             return []
         }
+        try Self.check(point.since, "event")
         var updates: [ResumingSubscriber.Update] = []
         // SSE has no hello: an event of an epoch not seen yet stands for one.
         if position?.epoch != epoch {
             updates.append(.hello(epoch: epoch, lastID: point.since))
             enter(epoch, liveAfter: max(point.since, 1) - 1)
         }
-        guard accept(point.since) else { return updates }
+        guard isNew(point.since) else { return updates }
         let payload: ByteBuffer
         let kind: EventKind
         if message.event == "binary" {

@@ -14,7 +14,18 @@ import WSEventWebSocket
 /// - In *merge* mode (fan-in, or a producer that also consumes) events are republished with
 ///   local ids; the upstream position is still tracked so a reconnect loses nothing buffered.
 ///
-/// State changes are logged once each (consuming, lost, back), not once per retry.
+/// Nothing taken from the upstream is dropped. Before each event the consumer waits until the
+/// stream has room (``EventStream/waitForRoom()``), and a publish that fails (the store is down)
+/// is retried with backoff until it is taken: meanwhile nothing more is read, so the upstream's
+/// TCP connection backs up. The resume position moves past an event only once it was taken
+/// (``ResumingSubscriber``), so when the upstream gives up on us meanwhile (it closes a slow
+/// subscriber, or our keepalive closes a connection we did not read), the reconnect resumes
+/// from before the first event not taken: with a `wsevent.v1` upstream nothing is lost while
+/// its replay buffer reaches back that far, and a `gap` is logged when it does not. A plain
+/// upstream has no ids: what it sent while it was giving up on us is lost, and nobody can tell.
+///
+/// State changes are logged once each (consuming, lost, back, holding, taking again), not
+/// once per retry.
 public struct UpstreamConsumer: Sendable {
     public enum Mode: Sendable {
         case mirror
@@ -73,10 +84,11 @@ public struct UpstreamConsumer: Sendable {
             case .hello(let epoch, let lastID):
                 if mode == .mirror { stream.adoptUpstreamEpoch(epoch, lastID: lastID) }
             case .event(let id, let kind, let payload):
+                await stream.waitForRoom()
                 if mode == .mirror, let id {
                     stream.mirror(Event(id: id, kind: kind, payload: payload))
-                } else {
-                    _ = try? await stream.append(kind: kind, payload: .bytes(payload))
+                } else if await !publish(kind: kind, payload: payload) {
+                    return .stop
                 }
                 links?.countEvent()
             case .gap(let first, let last):
@@ -93,4 +105,39 @@ public struct UpstreamConsumer: Sendable {
             return .proceed
         }
     }
+
+    /// Publishes an upstream's event into the stream, retrying with backoff until it is taken;
+    /// false only when it never will be (the stream was closed for shutdown, or the task was
+    /// cancelled), which ends the consumer.
+    private func publish(kind: EventKind, payload: ByteBuffer) async -> Bool {
+        var backoff = Backoff(maximum: Self.holdBackoffMaximum)
+        var holding = false
+        while !Task.isCancelled {
+            do {
+                try await stream.append(kind: kind, payload: .bytes(payload))
+                if holding { logger.info("taking the upstream's events again") }
+                return true
+            } catch StreamPublishError.full {
+                // Room went between the wait and the publish.
+                await stream.waitForRoom()
+                continue
+            } catch StreamPublishError.closed {
+                return false
+            } catch {
+                if !holding {
+                    logger.warning(
+                        "cannot publish the upstream's events; holding the upstream until they are taken",
+                        metadata: ["reason": "\(error)"]
+                    )
+                    holding = true
+                }
+                do { try await Task.sleep(for: backoff.next()) } catch { return false }
+            }
+        }
+        return false
+    }
+
+    /// The longest wait between two tries of a held event: a store that is back is used again
+    /// within about a second.
+    static let holdBackoffMaximum: Duration = .seconds(1)
 }

@@ -40,7 +40,11 @@ extension EventStream {
     /// one, returning once the log has committed the event. What the roles publish with.
     @discardableResult
     public func append(kind: EventKind, payload: DurablePayload) async throws -> (id: UInt64, epoch: Epoch) {
-        if let log = durableLog { return try await log.append(kind: kind, payload: payload) }
+        if let log = durableLog {
+            // The log's events come back through this stream: take none while it is overloaded.
+            guard takesPublishes else { throw StreamPublishError.full }
+            return try await log.append(kind: kind, payload: payload)
+        }
         switch payload {
         case .bytes(let bytes):
             return try publish(kind: kind, payload: bytes)

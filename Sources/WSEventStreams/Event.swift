@@ -18,4 +18,11 @@ public struct Event: Sendable, Hashable {
         self.kind = kind
         self.payload = payload
     }
+
+    /// The largest id an event may have: 2^64 − 2 (18446744073709551614), one below
+    /// `UInt64.max`, so that every id has a next one and "the id after `since`" always exists.
+    /// An origin refuses a publish past it (``StreamPublishError/idsExhausted``); a client
+    /// refuses an upstream that sends a larger id, as a protocol violation; a `since` past it
+    /// names no event and is refused. docs/PROTOCOL.md says the same.
+    public static let maxID: UInt64 = .max - 1
 }

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// One stream of events, named by its URL path: ids, epoch, replay buffer and fan-out.
 ///
@@ -14,6 +15,14 @@ import NIOCore
 /// and queues it to each event loop's ``LoopShard`` inside that lock, so every loop sees the
 /// same order and a joining subscriber's replay meets the live events exactly (see
 /// ``subscribe(_:on:resume:)``). A publish makes its element before taking that lock.
+///
+/// Room: each loop's queue of events not yet written is bounded two ways (``QueueLoad``). While a
+/// queue owes its loop's subscribers more than `maxOwedBytes` (its bytes times the subscribers)
+/// the stream has no room (``hasRoom``): readers from outside (an upstream consumer, the
+/// producer, the store's follower) wait in ``waitForRoom()`` before taking their next event, so
+/// the back-pressure reaches whoever sends. While a queue holds more than ``maxQueuedBytes``,
+/// publishes are refused too (``StreamPublishError/full``). Events already taken are never
+/// dropped for either.
 public final class EventStream<Element: StreamElement>: Sendable {
     public typealias Source = StreamSource
     public typealias Status = StreamStatus
@@ -37,6 +46,9 @@ public final class EventStream<Element: StreamElement>: Sendable {
         var closed = false
         /// The durable log behind a `.store` stream.
         var log: (any DurableLog)?
+        /// Tasks in ``waitForRoom()``, by ticket; `nil` until the task has suspended.
+        var roomWaiters: [UInt64: CheckedContinuation<Void, Never>?] = [:]
+        var nextTicket: UInt64 = 0
     }
 
     /// The URL path, with its leading `/`.
@@ -45,6 +57,15 @@ public final class EventStream<Element: StreamElement>: Sendable {
     private let state: NIOLockedValueBox<State>
     /// Held by one publisher at a time, around the state lock; see ``publish(kind:payload:)``.
     private let publishing = NIOLock()
+    /// How many loops' queues are full, and how many overloaded (``QueueLoad``). Changed under
+    /// the state lock only (an enqueue that fills a queue runs under it; a drain that empties
+    /// one takes it), read without it: ``hasRoom`` is one atomic load.
+    private let fullQueues = Atomic<Int>(0)
+    private let overloadedQueues = Atomic<Int>(0)
+    /// What each event loop's queue of events not yet written to its subscribers may hold, in
+    /// retained bytes (``StreamElement/retainedBytes``); past it publishes are refused. Readers
+    /// from outside wait earlier on a loop with many subscribers (see the type's comment).
+    public let maxQueuedBytes: Int
 
     /// - Parameters:
     ///   - path: the stream's URL path (`/events`).
@@ -52,8 +73,17 @@ public final class EventStream<Element: StreamElement>: Sendable {
     ///   - bufferBytes: how many bytes of them at most (elements' ``StreamElement/retainedBytes``);
     ///     the count and the bytes, whichever is reached first, drop the oldest.
     ///   - source: `.origin`, or `.awaitingUpstream` for a relay.
-    public init(path: String, bufferSize: Int = 1024, bufferBytes: Int = 64 << 20, source: Source = .origin) {
+    ///   - maxQueuedBytes: what each event loop's queue may hold (see the type's comment);
+    ///     `nil`: ``defaultMaxQueuedBytes(bufferBytes:)``.
+    public init(
+        path: String,
+        bufferSize: Int = 1024,
+        bufferBytes: Int = 64 << 20,
+        source: Source = .origin,
+        maxQueuedBytes: Int? = nil
+    ) {
         self.path = path.hasPrefix("/") ? path : "/" + path
+        self.maxQueuedBytes = maxQueuedBytes ?? Self.defaultMaxQueuedBytes(bufferBytes: bufferBytes)
         self.state = NIOLockedValueBox(
             State(epoch: .random(), source: source, buffer: ReplayBuffer(capacity: bufferSize, maxBytes: bufferBytes))
         )
@@ -107,12 +137,15 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source != .store else { throw PublishError.durable }
                 guard state.source == .origin else { throw PublishError.notOrigin }
+                guard state.lastID < Event.maxID else { throw PublishError.idsExhausted }
+                guard overloadedQueues.load(ordering: .relaxed) == 0 else { throw PublishError.full }
                 return (state.lastID + 1, state.epoch)
             }
             let encoded = Element(Event(id: id, kind: kind, payload: makePayload(id)), epoch: epoch, allocator: allocator)
             return try state.withLockedValue { state in
                 // A relay that fell back to origin can turn mirror again meanwhile (a v1 upstream
-                // is back): then this id is not ours to give.
+                // is back): then this id is not ours to give. (`lastID + 1` cannot overflow: every
+                // id a stream holds is at most `Event.maxID`.)
                 guard !state.closed else { throw PublishError.closed }
                 guard !state.removed else { throw PublishError.removed }
                 guard state.source == .origin, state.epoch == epoch, state.lastID + 1 == id else {
@@ -125,10 +158,15 @@ public final class EventStream<Element: StreamElement>: Sendable {
     }
 
     /// Adds an event received from a `wsevent.v1` upstream, keeping its id. Ids at or below the
-    /// last one are duplicates (a resume overlapping what we had) and are dropped.
+    /// last one are duplicates (a resume overlapping what we had) and are dropped; so is an id
+    /// past ``Event/maxID``, which no upstream may send (the upstream consumer refuses it
+    /// before it gets here). It is taken whether or not the stream has room: a reader waits in
+    /// ``waitForRoom()`` before it takes the next.
     package func mirror(_ event: Event) {
         state.withLockedValue { state in
-            guard state.source == .mirror || state.source == .store, !state.closed, event.id > state.lastID else { return }
+            guard state.source == .mirror || state.source == .store, !state.closed, event.id > state.lastID, event.id <= Event.maxID else {
+                return
+            }
             state.upstreamLastID = max(state.upstreamLastID, event.id)
             append(event, to: &state)
         }
@@ -152,7 +190,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             state.upstreamLastID = lastID
             state.buffer.removeAll()
             if hadSubscribers {
-                for shard in state.shards { shard.enqueue(.restart(epoch)) }
+                enqueue(.restart(epoch), to: state.shards)
             }
         }
     }
@@ -176,7 +214,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             state.upstreamLastID = lastID
             state.buffer.removeAll()
             if hadSubscribers {
-                for shard in state.shards { shard.enqueue(.restart(epoch)) }
+                enqueue(.restart(epoch), to: state.shards)
             }
         }
     }
@@ -213,8 +251,18 @@ public final class EventStream<Element: StreamElement>: Sendable {
     private func append(_ encoded: Element, to state: inout State) {
         state.lastID = encoded.id
         state.lastActivity = .now()
-        state.buffer.append(id: encoded.id, encoded, bytes: encoded.retainedBytes)
-        for shard in state.shards { shard.enqueue(.event(encoded)) }
+        let bytes = encoded.retainedBytes
+        state.buffer.append(id: encoded.id, encoded, bytes: bytes)
+        enqueue(.event(encoded), bytes: bytes, to: state.shards)
+    }
+
+    /// Queues `item` on every loop's shard, counting the queues it fills; under the state lock.
+    private func enqueue(_ item: StreamDelivery<Element>, bytes: Int = 0, to shards: [LoopShard<Element>]) {
+        for shard in shards {
+            let change = shard.enqueue(item, bytes: bytes)
+            if change.full != 0 { fullQueues.add(change.full, ordering: .relaxed) }
+            if change.overloaded != 0 { overloadedQueues.add(change.overloaded, ordering: .relaxed) }
+        }
     }
 
     /// Tells every subscriber the server is going away (WebSocket: 1001; SSE: end of stream),
@@ -225,10 +273,83 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// so it comes first in every loop's queue, or it finds the stream closed and is refused
     /// (``StreamPublishError/closed``).
     public func closeAllSubscribers() {
-        state.withLockedValue { state in
+        let waiters = state.withLockedValue { state in
             state.closed = true
-            for shard in state.shards { shard.enqueue(.shutdown) }
+            enqueue(.shutdown, to: state.shards)
+            return Self.takeRoomWaiters(&state)
         }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Room
+
+    /// What a loop's queue may hold by default: a quarter of the replay buffer's byte bound, at
+    /// least 1 MiB. The events in the queues are the newest ones, shared by every loop's queue
+    /// and mostly by the replay buffer too, so at most that much more is held for them. Publishes
+    /// at the max rate to 100 or 1000 subscribers never reached it (docs/OPERATIONS.md, "Room").
+    public static func defaultMaxQueuedBytes(bufferBytes: Int) -> Int {
+        max(bufferBytes / 4, 1 << 20)
+    }
+
+    /// Whether a reader from outside may take its next event: false while an event loop's queue
+    /// owes its subscribers more than it may, or holds more than ``maxQueuedBytes``
+    /// (``QueueLoad``). One atomic load.
+    public var hasRoom: Bool { fullQueues.load(ordering: .relaxed) == 0 }
+
+    /// Whether publishes are taken: false while an event loop's queue holds more than
+    /// ``maxQueuedBytes`` (then ``publish(kind:payload:)`` throws ``StreamPublishError/full``).
+    package var takesPublishes: Bool { overloadedQueues.load(ordering: .relaxed) == 0 }
+
+    /// Returns once the stream has room (at once when it has, or is closed or removed: then a
+    /// publish says why), or the task is cancelled. A reader from outside calls it before it
+    /// takes the next event, so that it stops reading while the stream's loops catch up.
+    public func waitForRoom() async {
+        if hasRoom { return }
+        let ticket = state.withLockedValue { state -> UInt64? in
+            guard fullQueues.load(ordering: .relaxed) > 0, !state.closed, !state.removed else { return nil }
+            state.nextTicket += 1
+            state.roomWaiters[state.nextTicket] = .some(nil)
+            return state.nextTicket
+        }
+        guard let ticket else { return }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waits = state.withLockedValue { state -> Bool in
+                    // Gone: released (room, close) or cancelled before we got here.
+                    guard state.roomWaiters[ticket] != nil else { return false }
+                    state.roomWaiters[ticket] = continuation
+                    return true
+                }
+                if !waits { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLockedValue { $0.roomWaiters.removeValue(forKey: ticket) }
+            if case .some(.some(let continuation)) = waiter { continuation.resume() }
+        }
+    }
+
+    /// How many tasks wait in ``waitForRoom()``.
+    package var waitingForRoom: Int { state.withLockedValue { $0.roomWaiters.count } }
+
+    /// A loop's queue left states (``QueueLoad``): it drained to half a bound.
+    private func queueLeft(_ change: QueueLoad.Change) {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            // The enqueue that entered a state counted it under this lock, before this drain
+            // could see it: the counts never go below zero.
+            if change.overloaded != 0 { overloadedQueues.add(change.overloaded, ordering: .relaxed) }
+            guard change.full != 0, fullQueues.add(change.full, ordering: .relaxed).newValue == 0 else { return [] }
+            return Self.takeRoomWaiters(&state)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Removes every waiter; returns those that have suspended, to resume outside the lock
+    /// (the others find their ticket gone and do not suspend).
+    private static func takeRoomWaiters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard !state.roomWaiters.isEmpty else { return [] }
+        let waiters = state.roomWaiters.values.compactMap { $0 }
+        state.roomWaiters.removeAll()
+        return waiters
     }
 
     // MARK: Subscribing
@@ -286,17 +407,21 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// its retry finds the registry's new stream at the path. Publishes see `removed` the same
     /// way and go to the registry's stream instead.
     func removeIfIdle(since idleSince: NIODeadline) -> Bool {
-        state.withLockedValue { state in
+        let (removed, waiters) = state.withLockedValue { state -> (Bool, [CheckedContinuation<Void, Never>]) in
             let subscribers = state.shards.reduce(0) { $0 + $1.subscriberCount }
-            guard !state.removed, subscribers == 0, state.lastActivity <= idleSince else { return false }
+            guard !state.removed, subscribers == 0, state.lastActivity <= idleSince else { return (false, []) }
             state.removed = true
-            return true
+            return (true, Self.takeRoomWaiters(&state))
         }
+        for waiter in waiters { waiter.resume() }
+        return removed
     }
 
     private func shard(for eventLoop: EventLoop, in state: inout State) -> LoopShard<Element> {
         if let shard = state.shards.first(where: { $0.eventLoop === eventLoop }) { return shard }
-        let shard = LoopShard<Element>(eventLoop: eventLoop)
+        let shard = LoopShard<Element>(eventLoop: eventLoop, maxBytes: maxQueuedBytes) { [weak self] change in
+            self?.queueLeft(change)
+        }
         state.shards.append(shard)
         return shard
     }

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Events handled per loop task at most. A burst is cut into batches so that other work on the
 /// loop (accepting, handshakes, reads) is not held up for long; each batch costs one flush
@@ -23,17 +24,29 @@ let maxBatchWrites = 1 << 18
 ///
 /// `subscribers` is touched on the loop only: a contiguous array, walked once per batch, with
 /// each one's index kept beside it for removal.
+///
+/// The inbox is bounded by the bytes of the events it holds (their ``StreamElement/retainedBytes``),
+/// two ways (``QueueLoad``: full for readers, overloaded for publishers). An enqueue reports to
+/// its caller (the stream) the states it entered, a drain reports through `changed` the states
+/// it left. Both are found under the inbox lock that enqueue and drain take anyway, so the
+/// bounds cost no lock of their own. They are soft: what is enqueued is never dropped (a
+/// mirror's events, a shutdown), the stream only stops taking more from outside.
 final class LoopShard<Element: StreamElement>: @unchecked Sendable {
     typealias Item = StreamDelivery<Element>
 
     private struct Inbox {
         var items: [Item] = []
         var drainScheduled = false
+        /// The bytes of the events in `items`, against the bounds.
+        var load: QueueLoad
     }
 
     let eventLoop: EventLoop
-    private let inbox = NIOLockedValueBox(Inbox())
-    private let count = NIOLockedValueBox(0)
+    /// Told (on the loop, outside the inbox lock) of the states a drain left.
+    private let changed: @Sendable (QueueLoad.Change) -> Void
+    private let inbox: NIOLockedValueBox<Inbox>
+    /// How many subscribers `subscribers` holds: read by publishers on any thread.
+    private let count = Atomic<Int>(0)
     // Touched on `eventLoop` only.
     private var subscribers: [any StreamSubscriber<Element>] = []
     /// Each subscriber's index in `subscribers`.
@@ -43,23 +56,35 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
     private var draining = false
     private var leftWhileDraining: [ObjectIdentifier] = []
 
-    init(eventLoop: EventLoop) {
+    /// - Parameters:
+    ///   - maxBytes: what the inbox may hold (``QueueLoad``).
+    ///   - changed: told, on the loop, of the states a drain left.
+    init(eventLoop: EventLoop, maxBytes: Int = .max, changed: @escaping @Sendable (QueueLoad.Change) -> Void = { _ in }) {
         self.eventLoop = eventLoop
+        self.inbox = NIOLockedValueBox(Inbox(load: QueueLoad(maxBytes: maxBytes)))
+        self.changed = changed
     }
 
     /// How many subscribers this loop has (any thread).
-    var subscriberCount: Int { count.withLockedValue { $0 } }
+    var subscriberCount: Int { count.load(ordering: .relaxed) }
 
-    /// Queues an item for every subscriber of this loop, in order; any thread.
-    func enqueue(_ item: Item) {
-        let mustSchedule = inbox.withLockedValue { inbox in
+    /// Queues an item for every subscriber of this loop, in order; any thread. `bytes` is the
+    /// item's share of the bounds: an event's ``StreamElement/retainedBytes`` (the stream has
+    /// it at hand), 0 for the rest. Returns the states this item made the inbox enter: the
+    /// caller counts them, and is told through `changed` when each ends, once.
+    @discardableResult
+    func enqueue(_ item: Item, bytes: Int = 0) -> QueueLoad.Change {
+        let subscribers = subscriberCount
+        let (mustSchedule, change) = inbox.withLockedValue { inbox in
             inbox.items.append(item)
+            let change = bytes == 0 ? .none : inbox.load.add(bytes, subscribers: subscribers)
             defer { inbox.drainScheduled = true }
-            return !inbox.drainScheduled
+            return (!inbox.drainScheduled, change)
         }
         if mustSchedule {
             eventLoop.execute { self.drain() }
         }
+        return change
     }
 
     func add(_ subscriber: any StreamSubscriber<Element>) {
@@ -68,7 +93,7 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
         guard slots[id] == nil else { return }
         slots[id] = subscribers.count
         subscribers.append(subscriber)
-        count.withLockedValue { $0 += 1 }
+        count.add(1, ordering: .relaxed)
     }
 
     func remove(_ subscriber: any StreamSubscriber<Element>) {
@@ -80,7 +105,7 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
         } else {
             removeNow(id)
         }
-        count.withLockedValue { $0 -= 1 }
+        count.subtract(1, ordering: .relaxed)
     }
 
     /// Moves the last subscriber into the leaving one's place.
@@ -98,20 +123,30 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
         // Usually the whole queue is one batch: take it without copying (publishers wait on
         // this lock). Only a burst longer than a batch is split.
         let batchSize = max(1, min(maxBatchSize, maxBatchWrites / max(1, subscribers.count)))
-        let (items, more) = inbox.withLockedValue { inbox in
-            guard inbox.items.count > batchSize else {
+        let count = subscribers.count
+        let (items, more, change) = inbox.withLockedValue { inbox in
+            let whole = inbox.items.count <= batchSize
+            let items: [Item]
+            let taken: Int
+            if whole {
                 inbox.drainScheduled = false
-                defer { inbox.items.removeAll(keepingCapacity: true) }
-                return (inbox.items, false)
+                items = inbox.items
+                inbox.items.removeAll(keepingCapacity: true)
+                taken = inbox.load.bytes
+            } else {
+                items = Array(inbox.items.prefix(batchSize))
+                inbox.items.removeFirst(batchSize)
+                var bytes = 0
+                for case .event(let element) in items { bytes += element.retainedBytes }
+                taken = bytes
+                // Still scheduled while items remain: the task below picks them up, in order.
             }
-            let items = Array(inbox.items.prefix(batchSize))
-            inbox.items.removeFirst(batchSize)
-            // Still scheduled while items remain: the task below picks them up, in order.
-            return (items, true)
+            return (items, !whole, inbox.load.remove(taken, subscribers: count))
         }
         if more {
             eventLoop.execute { self.drain() }
         }
+        if change != .none { changed(change) }
         // A local copy: subscribers joining during the walk (they are appended) do not take
         // this batch, which their replay covers.
         let targets = subscribers

@@ -76,7 +76,7 @@ package struct ResumePlan<Element: Sendable>: Sendable {
     /// announced: the upstream's `hello <epoch> <last-id>` (and each event since) says those
     /// ids exist, and the upstream link delivers them, or a `gap` over them, so the wait ends.
     /// An id past everything the upstream announced is, as far as anyone can tell this relay,
-    /// not of this epoch (`since=18446744073709551615`); waiting for it could last for ever, so
+    /// not of this epoch (`since=18446744073709551614`); waiting for it could last for ever, so
     /// it is answered as the origin answers it. That loses nothing: at worst a client that came
     /// from a relay a few live events ahead gets `gap 0 N` and events it already has.
     static func mayWait(since: UInt64, upstreamLastID: UInt64?) -> Bool {

@@ -34,7 +34,7 @@ public struct StreamStatus: Sendable {
 }
 
 /// Why a publish was refused.
-public enum StreamPublishError: Error, Sendable {
+public enum StreamPublishError: Error, Sendable, CustomStringConvertible {
     /// The stream mirrors an upstream: its ids belong to the origin.
     case notOrigin
     /// The stream was removed from its registry as idle: publish to the registry's
@@ -44,4 +44,23 @@ public enum StreamPublishError: Error, Sendable {
     case closed
     /// The stream's ids come from its durable log: publish through ``EventStream/durableLog``.
     case durable
+    /// An event loop's queue of events not yet written holds more than
+    /// ``EventStream/maxQueuedBytes`` (its subscribers are behind). Nothing was added; retry
+    /// shortly, or wait in ``EventStream/waitForRoom()``.
+    case full
+    /// The stream's last id is ``Event/maxID``: it has no id left to give. Nothing was added,
+    /// and retrying will not help; a new epoch (a restarted origin) starts again at 1.
+    case idsExhausted
+
+    /// One line for a log.
+    public var description: String {
+        switch self {
+        case .notOrigin: "the stream's ids are not its own: it mirrors an upstream, or has not reached its store yet"
+        case .removed: "the stream was removed as idle"
+        case .closed: "the stream is closed: the server is shutting down"
+        case .durable: "the stream's ids come from its store: publish through its durable log"
+        case .full: "the stream has no room: its subscribers' event loops are behind"
+        case .idsExhausted: "the stream has used every id up to \(Event.maxID), the largest"
+        }
+    }
 }

@@ -27,13 +27,20 @@ public final class ScriptedWebSocketServer: Sendable {
     }
 
     /// Listens on 127.0.0.1 with a free port; every client gets `frames` after its handshake.
-    public static func start(sending frames: [WebSocketFrame]) async throws -> ScriptedWebSocketServer {
+    /// - Parameter subprotocol: accepted when a client offers it (`wsevent.v1`: the frames then
+    ///   play an upstream of this protocol).
+    public static func start(sending frames: [WebSocketFrame], subprotocol: String? = nil) async throws -> ScriptedWebSocketServer {
         let record = NIOLockedValueBox<(closeCodes: [UInt16], hungUp: Int)>(([], 0))
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 let upgrader = NIOWebSocketServerUpgrader(
                     automaticErrorHandling: false,
-                    shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture([:]) },
+                    shouldUpgrade: { channel, head in
+                        let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)
+                        var headers = HTTPHeaders()
+                        if let subprotocol, offered.contains(subprotocol) { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                        return channel.eventLoop.makeSucceededFuture(headers)
+                    },
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(Script(frames: frames, record: record))
@@ -49,6 +56,11 @@ public final class ScriptedWebSocketServer: Sendable {
             .bind(host: "127.0.0.1", port: 0)
             .get()
         return ScriptedWebSocketServer(channel: channel, record: record)
+    }
+
+    /// A text frame as a server sends it (unmasked).
+    public static func text(_ text: String) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
     }
 
     public func stop() async {

@@ -107,6 +107,29 @@ struct PostgresStoreTests {
         #expect(try await log.events(after: 10, through: 30, epoch: epoch, limit: 2, maxBytes: .max).map(\.id) == [11, 12])
     }
 
+    /// A replica reads what other replicas committed only while its stream's event loops keep
+    /// up: held back, it waits before the next event instead of piling them up in memory.
+    @Test func aFollowerReadsOnlyWhileItsStreamHasRoom() async throws {
+        let database = try await TestStore.freshDatabase()
+        let a = try await StoreReplica(database)
+        // Every event fills b's queue: the next waits until the loop has written it.
+        let b = try await StoreReplica(database, maxQueuedBytes: 1)
+        try await withOwnEventLoops { group in
+            let loop = group.next()
+            let subscription = b.stream.updates(on: loop)
+            try await eventually("the subscriber to join") { b.stream.status.subscribers == 1 }
+            let hold = DispatchSemaphore(value: 0)
+            defer { hold.signal() }  // on every path: the loop group must shut down
+            loop.execute { hold.wait() }
+            for n in 1...5 { try await a.publish("e\(n)") }
+            try await eventually("b's follower to wait for room") { b.stream.waitingForRoom == 1 }
+            #expect(b.stream.status.lastID < 5, "it waits before taking them all")
+            hold.signal()
+            try await eventually("b to take the rest") { b.stream.status.lastID == 5 }
+            withExtendedLifetime(subscription) {}
+        }
+    }
+
     @Test func aResetStartsANewEpochThatRunningReplicasFollow() async throws {
         let database = try await TestStore.freshDatabase()
         let replica = try await StoreReplica(database)

@@ -13,12 +13,16 @@ final class StoreReplica: @unchecked Sendable {
     let stream: WireEventStream
     private let task: Task<Void, Never>
 
-    init(_ database: TestDatabase, path: String = "/events", bufferSize: Int = 16, configure: (inout PostgresStoreConfiguration) -> Void = { _ in })
-        async throws
-    {
+    init(
+        _ database: TestDatabase,
+        path: String = "/events",
+        bufferSize: Int = 16,
+        maxQueuedBytes: Int? = nil,
+        configure: (inout PostgresStoreConfiguration) -> Void = { _ in }
+    ) async throws {
         var configuration = PostgresStoreConfiguration(url: database.url)
         configure(&configuration)
-        stream = WireEventStream(path: path, bufferSize: bufferSize, source: .awaitingUpstream)
+        stream = WireEventStream(path: path, bufferSize: bufferSize, source: .awaitingUpstream, maxQueuedBytes: maxQueuedBytes)
         store = PostgresStore(configuration: configuration)
         store.serve(stream)
         let store = self.store

@@ -7,19 +7,10 @@ import WSEventCore
     let epoch = Epoch("epochA")!
 
     func buffer(_ ids: ClosedRange<UInt64>, capacity: Int = 100) -> ReplayBuffer<String> {
-        var buffer = ReplayBuffer<String>(capacity: capacity)
-        for id in ids { buffer.append(id: id, "e\(id)") }
-        return buffer
+        .holding(ids, capacity: capacity)
     }
 
-    func describe(_ plan: ResumePlan<String>) -> [String] {
-        plan.items.map {
-            switch $0 {
-            case .gap(let first, let last): "gap \(first) \(last)"
-            case .event(let id, _): "\(id)"
-            }
-        }
-    }
+    func describe(_ plan: ResumePlan<String>) -> [String] { plan.lines }
 
     @Test func liveOnlyWithoutResume() {
         let plan = ResumePlan(resume: nil, epoch: epoch, lastID: 10, buffer: buffer(1...10))

@@ -6,6 +6,7 @@
 //
 //   fanout-load -port P [-subscribers 1000] [-rate 100] [-events 3000] [-payload 128]
 //               [-token T] [-publishers 1] [-v1] [-pid SERVER_PID] [-idle SECONDS]
+//               [-read-rate BYTES_PER_S]
 //
 // Fan-out mode (default): opens the subscribers (at most 64 handshakes in flight), then POSTs
 // `-events` text events, each carrying its sequence number and send time (CLOCK_MONOTONIC), at
@@ -14,6 +15,11 @@
 // delivered/lost/reordered, latency percentiles, and the server's CPU (from /proc/PID/stat)
 // over the publishing window. Idle mode (-idle S): opens the subscribers, holds them S seconds
 // answering pings, and reports the server's RSS growth per connection.
+//
+// Slow subscribers (-read-rate B, either mode): each subscriber reads at most B bytes a second,
+// through a 64 KiB receive buffer, so the server holds what they have not read yet. The
+// server's RSS is sampled every 100 ms and its peak reported. With -subscribers 0 it only
+// publishes (to a hub, say, while another instance holds slow subscribers of a relay below it).
 //
 // FANOUT_BEFORE and FANOUT_AFTER, if set, are shell commands run right before the first publish
 // and right after the last delivery (to switch a profiler's collection on and off).
@@ -36,6 +42,8 @@
 #include <unistd.h>
 
 static int port = 0, subscribers = 1000, rate = 100, events = 3000, payload = 128, publishers = 1, v1 = 0, idle = 0;
+static int read_rate = 0;
+static long rss_peak_kb = 0;
 static long pid = 0;
 static const char *token = "t", *path = "/events";
 
@@ -93,7 +101,8 @@ static double own_cpu_seconds(void) {
 enum { CONNECTING, HANDSHAKING, OPEN, CLOSED };
 
 typedef struct {
-    int fd, state, is_publisher, busy;
+    int fd, state, is_publisher, busy, paused;
+    double budget;  // bytes it may still read (-read-rate)
     unsigned char *pending;  // bytes of a frame (or response) not complete yet
     size_t pending_len, pending_cap;
     uint64_t next_seq, received, reordered, lost;
@@ -106,11 +115,15 @@ static uint64_t *latencies;
 static size_t nlatencies, maxlatencies;
 static uint64_t delivered, answered, refused_publishes, closed_subscribers, open_subscribers, upgrades_failed;
 
-static int open_socket(void) {
+static int open_socket(int slow) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0) die("socket");
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (slow) {
+        int small = 65536;  // before connect: the window is set from it
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) die("connect");
@@ -134,7 +147,7 @@ static void send_all(int fd, const char *data, size_t len) {
 
 static void start_subscriber(int index) {
     conn_t *c = &conns[index];
-    c->fd = open_socket();
+    c->fd = open_socket(read_rate > 0);
     c->state = CONNECTING;
     watch(index, EPOLLOUT | EPOLLIN, EPOLL_CTL_ADD);
 }
@@ -227,7 +240,18 @@ static void on_subscriber_readable(int index, uint64_t now) {
     conn_t *c = &conns[index];
     static unsigned char buffer[1 << 16];
     for (;;) {
-        ssize_t n = read(c->fd, buffer, sizeof buffer);
+        size_t want = sizeof buffer;
+        if (read_rate && c->state == OPEN) {
+            if (c->budget < 1 && !c->paused) {  // wait for the next refill (slow_readers)
+                watch(index, 0, EPOLL_CTL_MOD);
+                c->paused = 1;
+                return;
+            }
+            // Woken while paused: the connection ended (EPOLLHUP, EPOLLERR); read to its end.
+            if (c->budget >= 1 && c->budget < (double)want) want = (size_t)c->budget;
+        }
+        ssize_t n = read(c->fd, buffer, want);
+        if (n > 0 && read_rate && c->state == OPEN) c->budget -= (double)n;
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) {
             if (c->state == OPEN || c->state == HANDSHAKING) closed_subscribers++;
@@ -271,6 +295,27 @@ static void on_subscriber_readable(int index, uint64_t now) {
         } else {
             memmove(c->pending, c->pending + used, rest);
             c->pending_len = rest;
+        }
+    }
+}
+
+// Refills every slow subscriber's budget for `seconds` and wakes those that ran out; samples
+// the server's RSS.
+static void slow_readers(double seconds) {
+    long rss = server_rss_kb();
+    if (rss > rss_peak_kb) rss_peak_kb = rss;
+    if (!read_rate) return;
+    for (int i = 0; i < subscribers; i++) {
+        conn_t *c = &conns[i];
+        if (c->state != OPEN || c->is_publisher) continue;
+        // At most two ticks' worth (and a read's) ahead: a reader that was paused does not
+        // make up for it in one burst.
+        double cap = read_rate * 0.2 > 65536 ? read_rate * 0.2 : 65536;
+        c->budget += read_rate * seconds;
+        if (c->budget > cap) c->budget = cap;
+        if (c->paused && c->budget >= 1) {
+            c->paused = 0;
+            watch(i, EPOLLIN, EPOLL_CTL_MOD);
         }
     }
 }
@@ -342,11 +387,12 @@ static double percentile_ms(double q) {
 
 static void usage(void) {
     fprintf(stderr, "usage: fanout-load -port P [-subscribers N] [-rate R] [-events E] [-payload B] [-token T] "
-                    "[-publishers K] [-v1] [-pid PID] [-idle SECONDS] [-path /events]\n");
+                    "[-publishers K] [-v1] [-pid PID] [-idle SECONDS] [-path /events] [-read-rate B]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);  // a script waits for "subscribers open"
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-v1")) { v1 = 1; continue; }
@@ -361,10 +407,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-pid")) pid = atol(v);
         else if (!strcmp(a, "-idle")) idle = atoi(v);
         else if (!strcmp(a, "-path")) path = v;
+        else if (!strcmp(a, "-read-rate")) read_rate = atoi(v);
         else usage();
         i++;
     }
-    if (!port || payload < 40 || payload > 65536 || publishers < 1 || subscribers < 0) usage();
+    if (!port || payload < 40 || payload > 65536 || publishers < 1 || subscribers < 0 || read_rate < 0) usage();
     nconns = subscribers + publishers;
     conns = calloc((size_t)nconns, sizeof *conns);
     epfd = epoll_create1(0);
@@ -395,18 +442,26 @@ int main(int argc, char **argv) {
                 watch(index, EPOLLIN, EPOLL_CTL_MOD);
             } else on_subscriber_readable(index, now);
         }
+        slow_readers(0.1);
     }
     double connect_seconds = (now_ns() - start) / 1e9;
     printf("subscribers open: %llu of %d in %.2f s (%llu refused or closed)\n", (unsigned long long)open_subscribers,
            subscribers, connect_seconds, (unsigned long long)(closed_subscribers + upgrades_failed));
 
     if (idle) {
-        uint64_t until = now_ns() + (uint64_t)idle * 1000000000ull;
+        uint64_t until = now_ns() + (uint64_t)idle * 1000000000ull, tick = now_ns();
         while (now_ns() < until) {
             int n = epoll_wait(epfd, ready, 512, 100);
             for (int i = 0; i < n; i++) on_subscriber_readable((int)ready[i].data.u32, now_ns());
+            if (now_ns() - tick >= 100000000ull) {
+                slow_readers((double)(now_ns() - tick) / 1e9);
+                tick = now_ns();
+            }
         }
         long rss_after = server_rss_kb();
+        if (read_rate)
+            printf("slow subscribers (%d bytes/s each): %llu events received, %llu subscribers closed; server RSS peak %ld kB\n",
+                   read_rate, (unsigned long long)delivered, (unsigned long long)closed_subscribers, rss_peak_kb);
         double per = open_subscribers ? (double)(rss_after - rss_before) * 1024.0 / (double)open_subscribers : 0;
         printf("idle: server RSS %ld kB before, %ld kB with %llu subscribers: %.0f bytes per connection\n", rss_before,
                rss_after, (unsigned long long)open_subscribers, per);
@@ -417,7 +472,7 @@ int main(int argc, char **argv) {
 
     for (int k = 0; k < publishers; k++) {
         int index = subscribers + k;
-        conns[index].fd = open_socket();
+        conns[index].fd = open_socket(0);
         conns[index].is_publisher = 1;
         conns[index].state = OPEN;
         watch(index, EPOLLIN, EPOLL_CTL_ADD);
@@ -426,7 +481,7 @@ int main(int argc, char **argv) {
     // A profiler's switch: e.g. FANOUT_BEFORE='callgrind_control -i on PID' counts only what follows.
     if (getenv("FANOUT_BEFORE") && system(getenv("FANOUT_BEFORE")) != 0) fprintf(stderr, "fanout-load: FANOUT_BEFORE failed\n");
     double cpu0 = server_cpu_seconds(), own0 = own_cpu_seconds();
-    uint64_t t0 = now_ns(), sent = 0, last_answer = 0, late = 0;
+    uint64_t t0 = now_ns(), sent = 0, last_answer = 0, late = 0, last_tick = t0;
     uint64_t expected = (uint64_t)events * open_subscribers;
     deadline = t0 + 600ull * 1000000000ull;
     while (now_ns() < deadline) {
@@ -459,12 +514,17 @@ int main(int argc, char **argv) {
             uint64_t due = t0 + sent * 1000000000ull / (uint64_t)rate;
             timeout = due > now ? (int)((due - now) / 1000000) : 0;
         }
+        if (timeout > 100) timeout = 100;
         int n = epoll_wait(epfd, ready, 512, timeout);
         now = now_ns();
         for (int i = 0; i < n; i++) {
             int index = (int)ready[i].data.u32;
             if (conns[index].is_publisher) on_publisher_readable(index);
             else on_subscriber_readable(index, now);
+        }
+        if (now - last_tick >= 100000000ull) {
+            slow_readers((double)(now - last_tick) / 1e9);
+            last_tick = now;
         }
     }
     double seconds = (now_ns() - t0) / 1e9;
@@ -492,12 +552,14 @@ int main(int argc, char **argv) {
            percentile_ms(0.99), percentile_ms(0.999), percentile_ms(1.0));
     printf("server CPU %.2f s (%.0f%%) = %.3f CPU-s per million delivered; driver CPU %.2f s\n", cpu, 100 * cpu / seconds,
            per_million, own);
+    if (pid) printf("server RSS %ld kB before, peak %ld kB, %ld kB at the end\n", rss_before, rss_peak_kb, server_rss_kb());
     printf("{\"mode\":\"fan-out\",\"subscribers\":%llu,\"events\":%d,\"rate\":%d,\"payload\":%d,\"v1\":%s,\"delivered\":%llu,"
            "\"seconds\":%.3f,\"lost\":%llu,\"reordered\":%llu,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
-           "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"server_cpu_s\":%.2f,\"cpu_s_per_million\":%.3f,\"driver_cpu_s\":%.2f}\n",
+           "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"server_cpu_s\":%.2f,\"cpu_s_per_million\":%.3f,\"driver_cpu_s\":%.2f,"
+           "\"subscribers_closed\":%llu,\"rss_peak_kb\":%ld}\n",
            (unsigned long long)open_subscribers, events, rate, payload, v1 ? "true" : "false",
            (unsigned long long)delivered, seconds, (unsigned long long)lost, (unsigned long long)reordered,
            percentile_ms(0.5), percentile_ms(0.9), percentile_ms(0.99), percentile_ms(0.999), percentile_ms(1.0), cpu,
-           per_million, own);
+           per_million, own, (unsigned long long)closed_subscribers, rss_peak_kb);
     return lost || refused_publishes ? 1 : 0;
 }

@@ -34,6 +34,8 @@ struct AdmittedPublish: Sendable {
     /// While the store cannot be reached: 503 with Retry-After, and nothing acknowledged.
     func publish(_ body: ByteBuffer, to log: any DurableLog) async -> Result<String, Refusal> {
         if let refusal = validate(body) { return .failure(refusal) }
+        // The log's events come back through the stream: take none while it is overloaded.
+        guard stream.takesPublishes else { return .failure(.full(stream.path)) }
         do {
             let (id, epoch) = try await log.append(kind: kind, payload: .bytes(body))
             return .success(Self.answer(id: id, epoch: epoch))
@@ -57,6 +59,10 @@ struct AdmittedPublish: Sendable {
                 return .failure(
                     Refusal(status: .serviceUnavailable, message: "the server is shutting down; publish again elsewhere", headers: ["Retry-After": "1"])
                 )
+            } catch StreamPublishError.full {
+                return .failure(.full(target.path))
+            } catch StreamPublishError.idsExhausted {
+                return .failure(.idsExhausted(target.path))
             } catch StreamPublishError.removed {
                 switch context.openStream(at: target.path) {
                 case .success(let reopened): target = reopened

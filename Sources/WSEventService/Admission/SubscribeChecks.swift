@@ -68,15 +68,15 @@ extension AdmissionStep where Request == SubscribeRequest {
         let head = request.head
         let query = request.target.query
         if let lastEventID = head.headers.first(name: "Last-Event-ID") ?? query["last_event_id"], !lastEventID.isEmpty {
-            guard let resume = SSEFormat.resumePoint(lastEventID: lastEventID) else {
-                return Refusal(status: .badRequest, message: "Last-Event-ID '\(lastEventID)' is not <epoch>.<id>")
+            guard let resume = SSEFormat.resumePoint(lastEventID: lastEventID), resume.since <= Event.maxID else {
+                return Refusal(status: .badRequest, message: "Last-Event-ID '\(lastEventID)' is not <epoch>.<id> (an id is at most \(Event.maxID))")
             }
             request.resume = resume
             return nil
         }
         guard let sinceText = query["since"] else { return nil }
-        guard let since = UInt64(decimalDigits: sinceText) else {
-            return Refusal(status: .badRequest, message: "since must be an event id (decimal digits, 0 or more), got '\(sinceText)'")
+        guard let since = UInt64(decimalDigits: sinceText), since <= Event.maxID else {
+            return Refusal(status: .badRequest, message: "since must be an event id (decimal digits, 0 to \(Event.maxID)), got '\(sinceText)'")
         }
         var epoch: Epoch?
         if let epochText = query["epoch"] {
