@@ -127,7 +127,8 @@ final class EmbeddedSubscriber {
 ///
 /// An `EmbeddedChannel` never turns unwritable by itself; tests set `isWritable` to what a
 /// socket channel reports once its pending bytes pass the write-buffer high-water mark.
-final class FlushValve: ChannelOutboundHandler {
+/// (Sendable for `NIOAsyncTestingChannel`s, whose tests touch it on their loop only.)
+final class FlushValve: ChannelOutboundHandler, @unchecked Sendable {
     typealias OutboundIn = IOData
 
     var isShut = false

@@ -61,7 +61,7 @@ import WSEventCore
         stream.followStore(log, epoch: epoch, lastID: 40)
 
         let channel = NIOAsyncTestingChannel()
-        let valve = AsyncFlushValve()
+        let valve = FlushValve()
         valve.isShut = true
         try await channel.testingEventLoop.executeInContext {
             let pipeline = channel.pipeline.syncOperations
@@ -99,35 +99,5 @@ import WSEventCore
         try await eventually("the pages up to the last id") { log.asked.last.map { $0.after + UInt64($0.returned) } == 40 }
         #expect(log.asked.allSatisfy { $0.maxBytes == 4096 && $0.returned == 4 })
         #expect(log.asked.map(\.after) == Array(stride(from: 0, to: 40, by: 4)))
-    }
-}
-
-/// As ``FlushValve``, for an `NIOAsyncTestingChannel`: while shut, flushes (and so the writes'
-/// promises) wait here, as behind a peer that reads nothing.
-final class AsyncFlushValve: ChannelOutboundHandler, @unchecked Sendable {
-    typealias OutboundIn = IOData
-
-    var isShut = false
-    private var held = false
-    private var context: ChannelHandlerContext?
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
-    func flush(context: ChannelHandlerContext) {
-        if isShut {
-            held = true
-        } else {
-            context.flush()
-        }
-    }
-
-    func open() {
-        isShut = false
-        if held, let context {
-            held = false
-            context.flush()
-        }
     }
 }

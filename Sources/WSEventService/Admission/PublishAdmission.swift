@@ -20,17 +20,8 @@ enum PublishAdmission {
     static func admit(_ head: HTTPRequestHead, context: ServiceContext) -> Result<AdmittedPublish, Refusal> {
         var request = PublishRequest(head)
         if let refusal = checks.run(on: &request, context: context) { return .failure(refusal) }
-        let stream: WireEventStream
-        if let existing = request.stream {
-            stream = existing
-        } else {
-            switch context.openStream(at: request.target.path) {
-            case .success(let opened): stream = opened
-            case .failure(let refusal): return .failure(refusal)
-            }
-        }
-        return .success(
+        return context.stream(found: request.stream, at: request.target.path).map { stream in
             AdmittedPublish(stream: stream, kind: request.kind, context: context, headers: request.headers, expectsContinue: request.expectsContinue)
-        )
+        }
     }
 }

@@ -1,25 +1,9 @@
 import NIOHTTP1
 import WSEventStreams
 
-/// The checks of a publish, one rule each, in the order ``PublishAdmission`` runs them.
+/// The checks of a publish, one rule each, in the order ``PublishAdmission`` runs them (with
+/// ``AdmissionStep/origin`` and ``AdmissionStep/wellFormedQuery``, which subscribes run too).
 extension AdmissionStep where Request == PublishRequest {
-    /// A browser page's origin is allowed (403); notes the CORS headers.
-    static let origin = Self("origin") { request, context in
-        switch context.cors(request.head) {
-        case .success(let headers):
-            request.headers = headers
-            return nil
-        case .failure(let refusal):
-            return refusal
-        }
-    }
-
-    /// Every query parameter decodes (400). A publish reads none today, but one that does not
-    /// decode is refused as in a subscribe, so that no parameter added later is silently dropped.
-    static let wellFormedQuery = Self("well-formed query") { request, _ in
-        request.target.malformed.map(Refusal.malformed)
-    }
-
     /// Publishing is on (403) and the request carries the publish token (401).
     static let publishToken = Self("publish token") { request, context in
         guard let token = context.configuration.publishToken else {

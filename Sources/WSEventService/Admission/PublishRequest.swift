@@ -4,7 +4,7 @@ import WSEventTransports
 
 /// A `POST /<path>`, as the checks of ``PublishAdmission`` read it: its head and target, parsed
 /// once, and what the checks found so far.
-struct PublishRequest: Sendable {
+struct PublishRequest: CheckedRequest {
     let head: HTTPRequestHead
     let target: RequestTarget
     /// The stream at the path, if one exists; `nil` for a path where a publish may open one.

@@ -23,6 +23,12 @@ extension ServiceContext {
         }
     }
 
+    /// The stream a request's checks found at its path, or, where they found none and let one
+    /// be opened (`-create-streams`), the one opened now: admission's one side effect on streams.
+    func stream(found existing: WireEventStream?, at path: String) -> Result<WireEventStream, Refusal> {
+        existing.map { .success($0) } ?? openStream(at: path)
+    }
+
     /// A path a stream may be opened at: not `/`, not the server's own endpoints, nothing a log
     /// or a page would misread.
     /// The server's own endpoints.

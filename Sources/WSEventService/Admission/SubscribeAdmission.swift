@@ -39,13 +39,9 @@ enum SubscribeAdmission {
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
         let stream: WireEventStream
-        if let existing = request.stream {
-            stream = existing
-        } else {
-            switch context.openStream(at: request.target.path) {
-            case .success(let opened): stream = opened
-            case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
-            }
+        switch context.stream(found: request.stream, at: request.target.path) {
+        case .success(let found): stream = found
+        case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
         let admitted = AdmittedSubscription(stream: stream, transport: request.transport, resume: request.resume, headers: request.headers)
         guard let name = request.consumer, let positions = context.store?.consumers else {

@@ -2,7 +2,8 @@ import NIOHTTP1
 import WSEventStreams
 import WSEventTransports
 
-/// The checks of a subscribe, one rule each, in the order ``SubscribeAdmission`` runs them.
+/// The checks of a subscribe, one rule each, in the order ``SubscribeAdmission`` runs them (with
+/// ``AdmissionStep/origin`` and ``AdmissionStep/wellFormedQuery``, which publishes run too).
 extension AdmissionStep where Request == SubscribeRequest {
     /// A stream exists at the path, or `-create-streams` lets one be opened there (404).
     static let streamExists = Self("stream exists") { request, context in
@@ -22,23 +23,6 @@ extension AdmissionStep where Request == SubscribeRequest {
             message: "\(request.head.method.rawValue) is not allowed on \(request.target.path): subscribe with GET, publish with POST",
             headers: ["Allow": "GET, POST, OPTIONS"]
         )
-    }
-
-    /// A browser page's origin is allowed (403); notes the CORS headers.
-    static let origin = Self("origin") { request, context in
-        switch context.cors(request.head) {
-        case .success(let headers):
-            request.headers = headers
-            return nil
-        case .failure(let refusal):
-            return refusal
-        }
-    }
-
-    /// Every query parameter decodes (400). Before the token: a `token` that does not decode
-    /// is a bad request, not a wrong token.
-    static let wellFormedQuery = Self("well-formed query") { request, _ in
-        request.target.malformed.map(Refusal.malformed)
     }
 
     /// The subscribe token, when the server has one (401): `Authorization: Bearer` or `?token=`.

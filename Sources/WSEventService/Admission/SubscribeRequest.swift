@@ -6,7 +6,7 @@ import WSEventWebSocket
 
 /// A request to subscribe to a stream, as the checks of ``SubscribeAdmission`` read it: its
 /// head and target, parsed once, and what the checks found so far.
-struct SubscribeRequest: Sendable {
+struct SubscribeRequest: CheckedRequest {
     /// How the client asks to receive the stream.
     enum Transport: Sendable, Equatable {
         /// A WebSocket upgrade, plain or `wsevent.v1`.
