@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// A product of swift-nio, which most targets name several of.
@@ -13,8 +13,17 @@ let package = Package(
         .library(name: "WSEventWebSocket", targets: ["WSEventWebSocket"]),
         // The PostgreSQL store, a plug-in: an app that wants `-store` adds this product too.
         .library(name: "WSEventPostgres", targets: ["WSEventPostgres"]),
+        // NATS and RabbitMQ as sources, sinks and stores: with the `Bridges` trait, which needs
+        // Debian's libnats-dev and librabbitmq-dev; without it the product has no broker.
+        .library(name: "WSEventBridges", targets: ["WSEventBridges"]),
         .executable(name: "wsevent-service", targets: ["wsevent-service"]),
         .executable(name: "wsclient", targets: ["wsclient"]),
+    ],
+    traits: [
+        .trait(
+            name: "Bridges",
+            description: "NATS (JetStream) and RabbitMQ bridges, on Debian's nats.c and rabbitmq-c: apt-get install libnats-dev librabbitmq-dev"
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -139,6 +148,22 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Brokers, plug-ins beside the stores (trait Bridges): the C clients from Debian, through
+        // pkg-config, and the sources, sinks and store built on them.
+        .systemLibrary(name: "CNATS", path: "Sources/CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", path: "Sources/CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .target(
+            name: "WSEventBridges",
+            dependencies: [
+                "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles",
+                .target(name: "CNATS", condition: .when(traits: ["Bridges"])),
+                .target(name: "CRabbitMQ", condition: .when(traits: ["Bridges"])),
+                nio("NIOCore"),
+                nio("NIOConcurrencyHelpers"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "WSEventCLI",
             dependencies: [
@@ -153,7 +178,7 @@ let package = Package(
             dependencies: [
                 nio("NIOConcurrencyHelpers"),
                 nio("NIOPosix"),
-                "WSEventCore", "WSEventCLI", "WSEventPostgres",
+                "WSEventCore", "WSEventCLI", "WSEventPostgres", "WSEventBridges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
