@@ -185,6 +185,32 @@ extension ResourceBoundsTests {
         #expect(reads.count == 1, "the read held back goes on once every answer is written")
     }
 
+    /// A complete request the gate holds, because the answer before it is unwritten, is not an
+    /// unfinished head: the header timeout does not run against the server's own holding back.
+    /// (Under load, a client that pipelined and read its answers slowly got 408s.)
+    @Test func aHeldRequestIsNotTimedOutAsAnUnfinishedHead() throws {
+        let transport = StalledWrites()
+        let answers = Answerer(atOnce: true)
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let timeouts = HTTPTimeouts(header: .seconds(1), idle: .seconds(60))
+        try channel.pipeline.syncOperations.addHandlers([
+            transport, WritabilityReadGate(), RequestTimeoutHandler(timeouts: timeouts, now: channel.embeddedEventLoop.now), answers,
+        ])
+        for _ in 0..<2 {
+            try channel.writeInbound(Self.get)
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        #expect(answers.requests == 1)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(channel.isActive, "no 408 for a request sent whole")
+
+        transport.writeOne()
+        channel.embeddedEventLoop.run()
+        #expect(answers.requests == 2)
+        #expect(channel.isActive)
+    }
+
     /// NIO's pipeline handler hands on the next pipelined request from inside the write of an
     /// answer's end: the gate keeps it, and gives it to the handler on a fresh stack, never
     /// into the middle of the code that answered.

@@ -49,6 +49,15 @@ package final class WritabilityReadGate: ChannelDuplexHandler, RemovableChannelH
         context.fireChannelRead(data)
     }
 
+    /// A read whose requests wait here is not the start of an unfinished head for the handlers
+    /// after us: told of it, the request timeout would run against a complete request that we
+    /// hold (a client that pipelines and reads its answers slowly got 408s for requests it had
+    /// sent whole). ``release(_:)`` tells them of the read with the parts it hands on.
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        guard held.isEmpty else { return }
+        context.fireChannelReadComplete()
+    }
+
     package func read(context: ChannelHandlerContext) {
         guard held.isEmpty, mayStartRequest(context) else {
             readHeld = true
