@@ -129,6 +129,32 @@ public final class RawSocket: @unchecked Sendable {
 
     /// Reads frames until a close frame arrives (or the stream ends); `initial` are bytes
     /// already read past the HTTP head.
+    /// Reads frames until the peer closes, answering its first `answering` pings with pongs as
+    /// they come; returns every frame read. All of it runs on a thread of its own, so a peer
+    /// that must answer in time does not wait for the concurrency pool, which a loaded machine's
+    /// other tests may hold for seconds.
+    public func answerPings(_ answering: Int, after initial: [UInt8] = []) async -> [RawFrame] {
+        (try? await offPool { self.blockingAnswerPings(answering, after: initial) }) ?? []
+    }
+
+    private func blockingAnswerPings(_ answering: Int, after initial: [UInt8]) -> [RawFrame] {
+        var bytes = initial
+        var end = 0
+        var frames: [RawFrame] = []
+        var answered = 0
+        repeat {
+            let more = RawFrame.parse(bytes, from: end)
+            end = more.end
+            frames += more.parsed
+            for frame in more.parsed where frame.opcode == 0x9 && answered < answering {
+                answered += 1
+                guard (try? blockingSendFrame(opcode: 0xA, payload: frame.payload, fin: true, masked: true, rsv1: false)) != nil else { return frames }
+            }
+            guard let chunk = try? blockingReceive(), !chunk.isEmpty else { return frames }
+            bytes += chunk
+        } while true
+    }
+
     private func blockingReceiveFramesUntilClose(after initial: [UInt8]) -> [RawFrame] {
         blockingReceiveFrames(after: initial) { $0.opcode == 0x8 }
     }
