@@ -211,6 +211,24 @@ extension ResourceBoundsTests {
         #expect(channel.isActive)
     }
 
+    /// A read held back while an answer (the 101 of an upgrade) was unwritten goes on when the
+    /// gate is removed at the upgrade: lost, nothing read the WebSocket connection again.
+    @Test func aReadHeldWhenTheGateIsRemovedGoesOn() throws {
+        let transport = StalledWrites()
+        let reads = ReadCounter()
+        let answers = Answerer(atOnce: true)
+        let gate = WritabilityReadGate()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([reads, transport, gate, answers])
+        try channel.writeInbound(Self.get)
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        channel.read()
+        #expect(reads.count == 0, "held while the answer is unwritten")
+
+        try channel.pipeline.syncOperations.removeHandler(gate).wait()
+        #expect(reads.count == 1)
+    }
+
     /// NIO's pipeline handler hands on the next pipelined request from inside the write of an
     /// answer's end: the gate keeps it, and gives it to the handler on a fresh stack, never
     /// into the middle of the code that answered.

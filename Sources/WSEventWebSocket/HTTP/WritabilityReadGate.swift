@@ -89,6 +89,13 @@ package final class WritabilityReadGate: ChannelDuplexHandler, RemovableChannelH
         // request and is not HTTP; the tasks scheduled must not touch the context any more.
         removed = true
         held.removeAll()
+        // A read we held back (the 101 was not yet written when the channel asked) would be
+        // lost with us: nothing would read the connection again, and the WebSocket peer's
+        // frames (its pongs, its close) would sit in the kernel until keepalive gave up on it.
+        if readHeld {
+            readHeld = false
+            context.channel.read()
+        }
     }
 
     /// Hands on what may go on now, from a task of its own (see the type's comment).
