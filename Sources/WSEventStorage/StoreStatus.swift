@@ -18,13 +18,18 @@ public struct StoreStatus: Sendable, Equatable {
     public var lastError: String?
     /// Connections lost and made again since start.
     public var reconnects: Int
+    /// How the stream's ids relate to the store's log, for a store that says: a broker's log
+    /// gives them (`stream sequence`), or the instance does and why (a JetStream filter
+    /// narrower than its stream).
+    public var ids: String?
 
-    public init(state: State, url: String, schemaVersion: Int? = nil, lastError: String? = nil, reconnects: Int = 0) {
+    public init(state: State, url: String, schemaVersion: Int? = nil, lastError: String? = nil, reconnects: Int = 0, ids: String? = nil) {
         self.state = state
         self.url = url
         self.schemaVersion = schemaVersion
         self.lastError = lastError
         self.reconnects = reconnects
+        self.ids = ids
     }
 
     /// Whether publishes can be committed now.
