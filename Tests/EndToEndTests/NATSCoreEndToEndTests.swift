@@ -52,7 +52,7 @@ struct NATSCoreEndToEndTests {
         }
         let messages = try await withTimeout(30, "four SSE events") { try await sse.next(count) }
         #expect(messages.map(\.data) == ["plain text", "two\nlines, ünïcödé\n", Data([0x00, 0xff, 0xfe, 0x41]).base64EncodedString(), ""])
-        #expect(messages.map(\.event) == [nil, nil, "binary", nil])
+        #expect(messages.map(\.event) == ["message", "message", "binary", "message"])
         #expect(try await NATSService.metric("wsevent_source_events_total", port: hub.port) == 4)
         withExtendedLifetime((nats, hub, relay)) {}
     }
