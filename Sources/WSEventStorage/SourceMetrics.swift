@@ -24,4 +24,12 @@ public struct SourceMetrics: Sendable {
         refused = Counter(label: "wsevent_source_refused_total", dimensions: label + [("reason", "too_large")], factory: factory)
         up.record(0)
     }
+
+    /// Follows a change of the link's status: ``up`` to whether it is connected (and `isReady`,
+    /// for a source that must do more than connect before it feeds), ``reconnects`` by the
+    /// losses counted since `old`. For a bridge's status callback, so the metrics never lag.
+    public func follow(from old: SourceStatus, to new: SourceStatus, isReady: Bool = true) {
+        up.record(new.isConnected && isReady ? 1 : 0)
+        if new.reconnects > old.reconnects { reconnects.increment(by: new.reconnects - old.reconnects) }
+    }
 }

@@ -98,6 +98,78 @@ struct NATSCoreEndToEndTests {
         withExtendedLifetime((nats, hub)) {}
     }
 
+    @Test func everyInstanceGetsEveryMessageAndComesBackAfterTheBrokerRestarts() async throws {
+        let nats = try await NATSServer()
+        // Two replicas on one subject: plain subscriptions, never a queue group.
+        let hubs = [
+            try await NATSService.start(["-no-produce", "-consume", "\(nats.url)/ticks"]),
+            try await NATSService.start(["-no-produce", "-consume", "\(nats.url)/ticks"]),
+        ]
+        let clients = try hubs.map { hub in
+            try ManagedProcess(Binaries.client, ["ws://127.0.0.1:\(hub.port)/events", "--json", "--count", "4", "--timeout", "90s"])
+        }
+        try await eventually("one subscriber on each hub", timeout: 30) {
+            let first = await NATSService.subscribers([hubs[0].port])
+            let second = await NATSService.subscribers([hubs[1].port])
+            return first == 1 && second == 1
+        }
+        let publisher = try await nats.client()
+        for n in 1...2 { try await publisher.publish("ticks", "before \(n)") }
+        try await eventually("both hubs to take both messages", timeout: 30) {
+            for hub in hubs where (try? await NATSService.health(hub.port).health.events?.last_id) != 2 { return false }
+            return true
+        }
+
+        try await nats.stop()
+        try await eventually("/healthz to show the broker lost, the instance still serving", timeout: 30) {
+            for hub in hubs {
+                let (status, health) = try await NATSService.health(hub.port)
+                guard status == 200, health.status == "degraded", let source = health.sources?.first,
+                    source.state == "reconnecting", source.reconnects == 1, source.last_error != nil
+                else { return false }
+            }
+            return true
+        }
+        try await nats.start()
+        try await eventually("both hubs to be back on the broker", timeout: 60) {
+            for hub in hubs where (try? await NATSService.health(hub.port).health.status) != "ok" { return false }
+            return true
+        }
+        let again = try await nats.client()
+        for n in 1...2 { try await again.publish("ticks", "after \(n)") }
+        for (client, hub) in zip(clients, hubs) {
+            #expect(try await client.waitForExit(timeout: 90) == 0, "\(client.stderr)")
+            let events = try JSONEvent.parseLines(client.stdout)
+            #expect(events.map(\.payload) == ["before 1", "before 2", "after 1", "after 2"])
+            #expect(events.map(\.id) == [1, 2, 3, 4])
+            #expect(!client.stderr.contains("reconnected"), "the subscriber stayed connected through the broker's restart")
+            #expect(try await NATSService.metric("wsevent_source_reconnects_total", port: hub.port) == 1)
+            #expect(try await NATSService.metric("wsevent_source_up", port: hub.port) == 1)
+        }
+        withExtendedLifetime((nats, hubs)) {}
+    }
+
+    @Test func aFanInMergesAWebSocketUpstreamAndANATSSubjectUnderItsOwnIds() async throws {
+        let nats = try await NATSServer()
+        let producer = try await ServiceProcess(["-serve-address", "127.0.0.1:0", "-interval", "50ms"])
+        let fanIn = try await NATSService.start([
+            "-no-produce", "-consume", "127.0.0.1:\(producer.port)/events", "-consume", "\(nats.url)/extra",
+        ])
+        let health = try await NATSService.health(fanIn.port).health
+        #expect(health.role == "fan-in")
+        #expect(health.sources?.first?.ids == "local")
+        let client = try ManagedProcess(Binaries.client, ["ws://127.0.0.1:\(fanIn.port)/events", "--json", "--count", "12", "--timeout", "60s"])
+        try await eventually("the subscriber", timeout: 30) { await NATSService.subscribers([fanIn.port]) == 1 }
+        try await nats.client().publish("extra", "from NATS")
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        let ids = events.compactMap(\.id)
+        #expect(ids == Array(ids.first!..<(ids.first! + 12)), "one stream, the fan-in's own ids, in order")
+        #expect(events.filter { $0.payload == "from NATS" }.count == 1)
+        #expect(events.filter { $0.payload?.contains(": 127.0.0.1:") == true }.count == 11, "the producer's events are merged too")
+        withExtendedLifetime((nats, producer, fanIn)) {}
+    }
+
     @Test func commandsThatCannotHoldAreRefusedInOneLine() async throws {
         let core = try ManagedProcess(Binaries.service, ["-no-produce", "-publish-token", "t", "-publish-to", "nats://127.0.0.1:4222/a"])
         #expect(try await core.waitForExit() == 2)

@@ -22,15 +22,20 @@ final class JetStreamStore: StreamStore, @unchecked Sendable {
     let logger: Logger
     let maxMessageSize: Int
     /// The served stream's log, once ``serve(_:)`` made it.
-    private let served = NIOLockedValueBox<(any JetStreamFollowing)?>(nil)
+    private let served: NIOLockedValueBox<(any JetStreamFollowing)?>
 
     init(configuration: JetStreamStoreConfiguration, context: StoreContext) {
         self.configuration = configuration
         var logger = context.logger
         logger[metadataKey: "store"] = "\(configuration.consume)"
         self.logger = logger
-        self.client = NATSClient(url: configuration.consume, logger: logger)
-        self.metrics = SourceMetrics(source: configuration.consume.description, factory: context.metricsFactory)
+        let metrics = SourceMetrics(source: configuration.consume.description, factory: context.metricsFactory)
+        self.metrics = metrics
+        let served = NIOLockedValueBox<(any JetStreamFollowing)?>(nil)
+        self.served = served
+        self.client = NATSClient(url: configuration.consume, logger: logger) { old, new in
+            metrics.follow(from: old, to: new, isReady: served.withLockedValue { $0?.isOpen ?? false })
+        }
         self.maxMessageSize = context.maxMessageSize
     }
 
@@ -61,21 +66,18 @@ final class JetStreamStore: StreamStore, @unchecked Sendable {
     func run() async {
         guard let log = served.withLockedValue({ $0 }) else { return }
         do { try await client.start() } catch { logger.error("cannot set up the NATS client", metadata: ["reason": "\(error)"]) }
-        var reconnects = 0
         var lastCheck: ContinuousClock.Instant?
         var wasConnected = false
         while !Task.isCancelled {
             let link = client.status
-            metrics.up.record(link.isConnected && log.isOpen ? 1 : 0)
-            if link.reconnects > reconnects {
-                metrics.reconnects.increment(by: link.reconnects - reconnects)
-                reconnects = link.reconnects
-            }
             let due = lastCheck.map { ContinuousClock.now - $0 >= (log.isSubscribed ? NATSTiming.streamCheck : .milliseconds(500)) } ?? true
             // Right after a (re)connection too: a stream made again meanwhile is a new epoch.
             if link.isConnected, due || !wasConnected {
                 await log.refresh()
                 lastCheck = .now
+                // Up once the stream was read (the link's callbacks keep it current after).
+                let now = client.status
+                metrics.up.record(now.isConnected && log.isOpen ? 1 : 0)
             }
             wasConnected = link.isConnected
             do { try await Task.sleep(for: .milliseconds(100)) } catch { break }

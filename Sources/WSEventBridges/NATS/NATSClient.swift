@@ -36,11 +36,13 @@ final class NATSClient: @unchecked Sendable {
         var closed = false
     }
 
-    init(url: NATSURL, logger: Logger) {
+    /// - Parameter observe: told every change of ``status`` (the old, the new), on nats.c's
+    ///   thread, outside any lock: what keeps a bridge's metrics current without polling.
+    init(url: NATSURL, logger: Logger, observe: @escaping @Sendable (SourceStatus, SourceStatus) -> Void = { _, _ in }) {
         self.url = url
         self.logger = logger
         self.worker = NIOThreadPool(numberOfThreads: 2)
-        self.callbacks = NATSConnectionCallbacks(url: url, logger: logger)
+        self.callbacks = NATSConnectionCallbacks(url: url, logger: logger, observe: observe)
         worker.start()
     }
 
@@ -116,9 +118,10 @@ final class NATSClient: @unchecked Sendable {
         if status == NATS_OK {
             callbacks.report { $0.connected() }
         } else {
-            let reason = Self.lastError(status)
+            // nats.c says only "Not Yet Connected" here: say what that means.
+            let reason = "no NATS server answers at \(url.host):\(url.port) yet; retrying with backoff"
             callbacks.report { $0.lost(reason) }
-            logger.warning("cannot reach the NATS server yet; retrying with backoff", metadata: ["nats": "\(url)", "reason": "\(reason)"])
+            logger.warning("cannot reach the NATS server yet; retrying with backoff", metadata: ["nats": "\(url)"])
         }
     }
 
@@ -176,15 +179,26 @@ final class NATSConnectionCallbacks: @unchecked Sendable {
     /// Messages dropped by a slow-consumer subscription: said once per episode.
     let slowConsumer = NIOLockedValueBox(false)
 
-    init(url: NATSURL, logger: Logger) {
+    init(url: NATSURL, logger: Logger, observe: @escaping @Sendable (SourceStatus, SourceStatus) -> Void) {
         self.url = url
         self.logger = logger
+        self.observe = observe
         self.status = NIOLockedValueBox(SourceStatus(url: url.description))
     }
 
-    /// Changes the status.
-    func report(_ change: (inout SourceStatus) -> Void) {
-        status.withLockedValue { change(&$0) }
+    /// What is told of every change of ``status``.
+    let observe: @Sendable (SourceStatus, SourceStatus) -> Void
+
+    /// Changes the status, tells ``observe``, and returns the status before and after.
+    @discardableResult
+    func report(_ change: (inout SourceStatus) -> Void) -> (old: SourceStatus, new: SourceStatus) {
+        let (old, new) = status.withLockedValue { status in
+            let old = status
+            change(&status)
+            return (old, status)
+        }
+        if old != new { observe(old, new) }
+        return (old, new)
     }
 
     func failPublishes(_ error: NATSError) {
@@ -216,8 +230,8 @@ private let natsDisconnected: natsConnectionHandler = { connection, closure in
         let status = natsConnection_GetLastError(connection, &text)
         if status != NATS_OK, let text, text.pointee != 0 { reason = String(cString: text) }
     }
-    let lost = callbacks.status.withLockedValue { $0.lost(reason) }
-    if lost {
+    let (old, new) = callbacks.report { $0.lost(reason) }
+    if new.reconnects > old.reconnects {
         callbacks.logger.warning("lost the NATS server; reconnecting with backoff", metadata: ["nats": "\(callbacks.url)", "reason": "\(reason)"])
     }
 }

@@ -45,8 +45,9 @@ final class NATSCoreSource<Element: StreamElement>: EventSource {
         var logger = context.logger
         logger[metadataKey: "source"] = "\(url)"
         self.logger = logger
-        self.client = NATSClient(url: url, logger: logger)
-        self.metrics = SourceMetrics(source: url.description, factory: context.metricsFactory)
+        let metrics = SourceMetrics(source: url.description, factory: context.metricsFactory)
+        self.metrics = metrics
+        self.client = NATSClient(url: url, logger: logger) { old, new in metrics.follow(from: old, to: new) }
         self.maxMessageSize = context.maxMessageSize
     }
 
@@ -104,17 +105,11 @@ final class NATSCoreSource<Element: StreamElement>: EventSource {
         }
     }
 
-    /// Keeps the metrics current until the task is cancelled.
+    /// Counts what nats.c dropped (it says so only when asked) until the task is cancelled; the
+    /// link's metrics follow its callbacks.
     private func watch(_ subscription: NATSSubscription?) async {
-        var reconnects = 0
         var dropped: Int64 = 0
         while !Task.isCancelled {
-            let status = client.status
-            metrics.up.record(status.isConnected ? 1 : 0)
-            if status.reconnects > reconnects {
-                metrics.reconnects.increment(by: status.reconnects - reconnects)
-                reconnects = status.reconnects
-            }
             if let now = subscription?.dropped, now > dropped {
                 metrics.dropped.increment(by: Int(now - dropped))
                 dropped = now
