@@ -105,7 +105,9 @@ struct HealthReport: Encodable {
         if context.lifecycle.isDraining {
             reason = "shutting down: draining subscribers"
         } else if let waiting = statuses.first(where: { $0.source == .awaitingUpstream }) {
-            reason = "\(waiting.path) has not reached its \(context.store == nil ? "upstream" : "store") yet"
+            // With a store, say why (an unreachable server, a missing stream): a stream waits
+            // for nothing else.
+            reason = "\(waiting.path) has not reached its \(context.store == nil ? "upstream" : "store") yet" + (storeStatus?.lastError.map { ": \($0)" } ?? "")
         } else if let unreached = sourceStatuses.first(where: { !$0.wasReached }) {
             // A broker that was never reached has fed nothing: say so, so that a balancer
             // sends subscribers to an instance that has it.

@@ -87,6 +87,150 @@ struct JetStreamHubEndToEndTests {
         withExtendedLifetime((nats, a, b, proxy)) {}
     }
 
+    /// Which of `ports` has a subscriber on /events (the first), once one has.
+    static func hubWithASubscriber(_ ports: [Int]) async throws -> Int {
+        try await withTimeout(30, "a subscriber on one of the hubs") {
+            while true {
+                for port in ports where await NATSService.subscribers([port]) > 0 { return port }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    @Test func aKilledSubscriberResumesThroughNginxOnTheOtherHubWithNoHoleAndNoDuplicate() async throws {
+        _ = try NginxProcess.executable()
+        let nats = try await NATSServer()
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        let hubs = [try await Self.hub(nats), try await Self.hub(nats)]
+        let ports = hubs.map(\.port)
+        let proxy = try await NginxProcess(backends: ports)
+        var epoch = ""
+        // POSTs to either hub: the ids are the stream's sequence on both.
+        for n in 1...10 {
+            let published = try #require(try await StoreService.publish("event \(n)", port: ports[n % 2]).published)
+            #expect(published.id == UInt64(n))
+            epoch = published.epoch
+        }
+        let first = try ManagedProcess(Binaries.client, ["\(proxy.port)", "events", "--json", "--since", "0", "--timeout", "60s"])
+        let home = try await Self.hubWithASubscriber(ports)
+        try await eventually("the first subscriber to print ten events", timeout: 30) {
+            first.stdout.split(separator: "\n").count >= 10
+        }
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit()
+        let seen = try JSONEvent.parseLines(first.stdout)
+        #expect(seen.compactMap(\.id) == Array(1...10))
+        try await eventually("the killed subscriber to be gone", timeout: 30) { await NATSService.subscribers(ports) == 0 }
+        for n in 11...20 { _ = try #require(try await StoreService.publish("event \(n)", port: ports[n % 2]).published) }
+
+        // It comes back through nginx with its position; nginx balances round robin, so within a
+        // few tries it lands on the hub it was not on.
+        var resumed: ManagedProcess?
+        for _ in 0..<6 where resumed == nil {
+            let client = try ManagedProcess(
+                Binaries.client,
+                ["\(proxy.port)", "events", "--json", "--since", "10", "--epoch", epoch, "--count", "20", "--timeout", "60s"]
+            )
+            if try await Self.hubWithASubscriber(ports) != home {
+                resumed = client
+            } else {
+                client.signal(SIGKILL)
+                _ = try await client.waitForExit()
+                try await eventually("the try to be gone", timeout: 30) { await NATSService.subscribers(ports) == 0 }
+            }
+        }
+        let client = try #require(resumed, "nginx never sent the subscriber to the other hub")
+        for n in 21...30 { _ = try #require(try await StoreService.publish("event \(n)", port: ports[n % 2]).published) }
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        #expect(events.compactMap(\.id) == Array(11...30), "no hole, no duplicate")
+        #expect(events.map(\.payload) == (11...30).map { "event \($0)" })
+        #expect(Set(events.compactMap(\.epoch)) == [epoch])
+        withExtendedLifetime((nats, hubs, proxy)) {}
+    }
+
+    @Test func aFilterNarrowerThanTheStreamGivesTheInstancesOwnIdsAndHealthzSaysSo() async throws {
+        let nats = try await NATSServer()
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        let hub = try await NATSService.start(["-no-produce", "-consume", "\(nats.url)/events.eu?stream=EVENTS"])
+        let health = try await NATSService.health(hub.port).health
+        #expect(health.store?.ids == "local: the filter events.eu is narrower than stream EVENTS (events.>): the instance gives the ids", "\(health)")
+        let client = try StoreService.client(port: hub.port, count: 2)
+        try await eventually("the subscriber", timeout: 30) { await NATSService.subscribers([hub.port]) == 1 }
+        let publisher = try await nats.client()
+        for (subject, text) in [("events.us", "a"), ("events.eu", "b"), ("events.us", "c"), ("events.eu", "d")] {
+            try await publisher.publish(subject, text)
+        }
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        #expect(events.map(\.payload) == ["b", "d"])
+        #expect(events.map(\.id) == [1, 2], "the stream's sequences 2 and 4 would be holes: the instance numbers them")
+        withExtendedLifetime((nats, hub)) {}
+    }
+
+    @Test func payloadsKeepTheirKindNonUTF8IsBinaryAndAnOversizeMessageIsRefusedAndCounted() async throws {
+        let nats = try await NATSServer()
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        let hub = try await Self.hub(nats, ["-max-message-size", "1KiB"])
+        let client = try StoreService.client(port: hub.port, count: 5)
+        try await eventually("the subscriber", timeout: 30) { await NATSService.subscribers([hub.port]) == 1 }
+        let publisher = try await nats.client()
+        try await publisher.publish("events.x", "text ü")
+        try await publisher.publish("events.x", [0xff, 0x00, 0x80])
+        try await publisher.publish("events.x", [UInt8](repeating: 0x61, count: 1025))
+        let binary = try await HTTPExchange.send(
+            port: hub.port, "POST", "/events",
+            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "application/octet-stream"],
+            body: [0x68, 0x69]
+        )
+        #expect(binary.status == 200, "\(binary.body)")
+        #expect(try await StoreService.publish("after", port: hub.port).published?.id == 5)
+        try await publisher.publish("events.x", "last")
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let lines = try JSONEvent.parseLines(client.stdout)
+        #expect(lines.count > 2 && lines[2].kind == "gap" && lines[2].first == 3 && lines[2].last == 3, "subscribers are told of the refused sequence")
+        let events = lines.filter { $0.kind != "gap" }
+        #expect(events.map(\.id) == [1, 2, 4, 5, 6], "sequence 3 was refused")
+        #expect(events.map(\.kind) == ["text", "binary", "binary", "text", "text"], "a POST's kind survives the broker")
+        #expect(events.map(\.payload) == ["text ü", Data([0xff, 0x00, 0x80]).base64EncodedString(), Data("hi".utf8).base64EncodedString(), "after", "last"])
+        #expect(try await NATSService.metric("wsevent_source_refused_total", port: hub.port) == 1)
+        #expect(hub.process.stderr.contains("refused a message larger than -max-message-size"))
+        withExtendedLifetime((nats, hub)) {}
+    }
+
+    @Test func aBrokerDownAtStartIsReachedWhenItComesAndHealthzSaysWhyMeanwhile() async throws {
+        let nats = try await NATSServer(started: false)
+        let hub = try await NATSService.start(
+            [
+                "-no-produce", "-publish-token", StoreService.token,
+                "-consume", "\(nats.url)/?stream=EVENTS", "-publish-to", "\(nats.url)/events.web?stream=EVENTS",
+            ],
+            waitHealthy: false
+        )
+        try await eventually("/healthz to say why the instance cannot serve", timeout: 30) {
+            let (status, health) = try await NATSService.health(hub.port)
+            return status == 503 && health.reason == "/events has not reached its store yet: no NATS server answers at 127.0.0.1:\(nats.port) yet; retrying with backoff"
+        }
+        let refused = try await HTTPExchange.send(
+            port: hub.port, "POST", "/events",
+            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "text/plain"], body: Array("early".utf8)
+        )
+        #expect(refused.status == 503)
+        #expect(refused.header("Retry-After") == "1")
+
+        try await nats.start()
+        try await eventually("/healthz to say the stream is missing", timeout: 60) {
+            let health = try await NATSService.health(hub.port).health
+            return health.reason == "/events has not reached its store yet: stream EVENTS does not exist on 127.0.0.1:\(nats.port): make it (nats stream add EVENTS), and the instance follows it"
+        }
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        try await eventually("the instance to follow the stream", timeout: 60) {
+            (try? await NATSService.health(hub.port).status) == 200
+        }
+        #expect(try await StoreService.publish("arrived", port: hub.port).published?.id == 1)
+        withExtendedLifetime((nats, hub)) {}
+    }
+
     @Test func aResumeOlderThanMemoryIsServedFromJetStreamAndPastItIsAGap() async throws {
         let nats = try await NATSServer()
         try await nats.createStream("EVENTS", subjects: ["events.>"], maxMessages: 30)
@@ -131,8 +275,12 @@ struct JetStreamHubEndToEndTests {
         }
         try await nats.stop()
         // While it is down: 503 with Retry-After, nothing acknowledged; /healthz says so.
-        let (status, _) = try await StoreService.publish("down", port: hub.port)
-        #expect(status == 503)
+        let down = try await HTTPExchange.send(
+            port: hub.port, "POST", "/events",
+            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "text/plain"], body: Array("down".utf8)
+        )
+        #expect(down.status == 503)
+        #expect(down.header("Retry-After") == "1")
         try await eventually("/healthz to show the broker lost", timeout: 30) {
             let health = try await NATSService.health(hub.port).health
             return health.store?.state == "reconnecting" && health.status == "degraded"

@@ -60,6 +60,9 @@ final class JetStreamLog<Element: StreamElement>: DurableLog, JetStreamFollowing
         let info: JetStreamView.Info
         do {
             info = try await client.streamInfo(name)
+        } catch let error as NATSError where error.isStreamNotFound {
+            note(problem: "stream \(name) does not exist on \(client.url.host):\(client.url.port): make it (nats stream add \(name)), and the instance follows it")
+            return
         } catch {
             note(problem: "\(error)")
             return
