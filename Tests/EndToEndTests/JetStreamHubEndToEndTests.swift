@@ -14,12 +14,12 @@ struct JetStreamHubEndToEndTests {
         var description: String
     }
 
-    /// A hub on stream EVENTS of `nats`, publishing POSTs to `events.web`.
-    static func hub(_ nats: NATSServer, port: Int = 0, _ extra: [String] = []) async throws -> ServiceProcess {
+    /// A hub on stream EVENTS of `nats`, publishing POSTs to `publishSubject`.
+    static func hub(_ nats: NATSServer, port: Int = 0, publishSubject: String = "events.web", _ extra: [String] = []) async throws -> ServiceProcess {
         try await NATSService.start(
             [
                 "-no-produce", "-publish-token", StoreService.token,
-                "-consume", "\(nats.url)/?stream=EVENTS", "-publish-to", "\(nats.url)/events.web?stream=EVENTS",
+                "-consume", "\(nats.url)/?stream=EVENTS", "-publish-to", "\(nats.url)/\(publishSubject)?stream=EVENTS",
             ] + extra,
             port: port
         )
@@ -228,6 +228,23 @@ struct JetStreamHubEndToEndTests {
             (try? await NATSService.health(hub.port).status) == 200
         }
         #expect(try await StoreService.publish("arrived", port: hub.port).published?.id == 1)
+        #expect(try await NATSService.health(hub.port).health.store?.last_error == nil, "what kept the stream from being read is over")
+        withExtendedLifetime((nats, hub)) {}
+    }
+
+    @Test func aPublishSubjectTheStreamDoesNotTakeIsSaidAndEveryPOSTIsRefused() async throws {
+        let nats = try await NATSServer()
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        let hub = try await Self.hub(nats, publishSubject: "other.web")
+        let health = try await NATSService.health(hub.port).health
+        #expect(health.store?.last_error == "-publish-to subject other.web is not one stream EVENTS takes (events.>): every POST is refused")
+        let refused = try await HTTPExchange.send(
+            port: hub.port, "POST", "/events",
+            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "text/plain"], body: Array("lost".utf8)
+        )
+        #expect(refused.status == 503)
+        #expect(refused.body.contains("No responders"), "\(refused.body)")
+        #expect(hub.process.stderr.contains("-publish-to subject other.web is not one stream EVENTS takes"))
         withExtendedLifetime((nats, hub)) {}
     }
 

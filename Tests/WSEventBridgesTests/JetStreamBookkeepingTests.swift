@@ -23,6 +23,19 @@ import WSEventCore
         #expect(narrow.ids == .local(reason: "the filter orders.eu is narrower than stream ORDERS (orders.>): the instance gives the ids"))
         #expect(JetStreamView(info: Self.info, filter: nil, asLog: false).ids == .local(reason: "merged with other feeds: the instance gives the ids"))
     }
+
+    @Test func aPublishSubjectTheStreamDoesNotTakeIsSaid() {
+        #expect(JetStreamView.publishProblem(subject: "orders.web", info: Self.info) == nil)
+        #expect(JetStreamView.publishProblem(subject: "orders.web.eu", info: Self.info) == nil)
+        #expect(
+            JetStreamView.publishProblem(subject: "shipments.web", info: Self.info)
+                == "-publish-to subject shipments.web is not one stream ORDERS takes (orders.>): every POST is refused"
+        )
+        let two = JetStreamView.Info(name: "S", created: 1, subjects: ["a.*", "b"], firstSequence: 1, lastSequence: 0)
+        #expect(JetStreamView.publishProblem(subject: "a.x", info: two) == nil)
+        #expect(JetStreamView.publishProblem(subject: "b", info: two) == nil)
+        #expect(JetStreamView.publishProblem(subject: "a.x.y", info: two) != nil)
+    }
 }
 
 @Suite struct JetStreamCursorTests {

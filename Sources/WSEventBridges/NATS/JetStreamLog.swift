@@ -24,8 +24,11 @@ final class JetStreamLog<Element: StreamElement>: DurableLog, JetStreamFollowing
     private struct State {
         var cursor = JetStreamCursor()
         var subscription: NATSSubscription?
-        /// What the last refresh could not do (the stream does not exist, ...).
+        /// What the last refresh could not do (the stream does not exist, ...); cleared by the
+        /// next that reads the stream.
         var problem: String?
+        /// Why `-publish-to` cannot reach the stream, from its last info.
+        var publishProblem: String?
         /// Once the stream's first info was read.
         var opened = false
         var stopped = false
@@ -43,7 +46,7 @@ final class JetStreamLog<Element: StreamElement>: DurableLog, JetStreamFollowing
 
     var isOpen: Bool { state.withLockedValue { $0.opened } }
     var isSubscribed: Bool { state.withLockedValue { $0.cursor.isSubscribed } }
-    var problem: String? { state.withLockedValue { $0.problem } }
+    var problem: String? { state.withLockedValue { $0.problem ?? $0.publishProblem } }
 
     var idsDescription: String? {
         switch state.withLockedValue({ $0.cursor.ids }) {
@@ -67,6 +70,7 @@ final class JetStreamLog<Element: StreamElement>: DurableLog, JetStreamFollowing
             note(problem: "\(error)")
             return
         }
+        noteRead(info)
         let view = JetStreamView(info: info, filter: store.configuration.consume.subject, asLog: store.configuration.asLog)
         let plan = state.withLockedValue { state -> JetStreamCursor.Plan in
             let plan = state.cursor.learned(info, view: view)
@@ -117,6 +121,20 @@ final class JetStreamLog<Element: StreamElement>: DurableLog, JetStreamFollowing
             }
             note(problem: "\(error)")
         }
+    }
+
+    /// The stream was read: what kept it from being read is over; says (once) a `-publish-to`
+    /// subject the stream does not take.
+    private func noteRead(_ info: JetStreamView.Info) {
+        let publishProblem = store.configuration.publishTo?.subject.flatMap { JetStreamView.publishProblem(subject: $0, info: info) }
+        let changed = state.withLockedValue { state -> Bool in
+            defer {
+                state.problem = nil
+                state.publishProblem = publishProblem
+            }
+            return state.publishProblem != publishProblem
+        }
+        if changed, let publishProblem { store.logger.error("\(publishProblem)") }
     }
 
     private func note(problem: String) {

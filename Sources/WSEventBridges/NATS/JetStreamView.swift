@@ -55,6 +55,13 @@ public struct JetStreamView: Sendable, Equatable {
         }
     }
 
+    /// Why publishing on `subject` cannot reach the stream (none of its subjects matches it, so
+    /// JetStream answers no one), in one line; `nil` when it can.
+    public static func publishProblem(subject: String, info: Info) -> String? {
+        guard !info.subjects.contains(where: { NATSSubject.covers($0, subject) }) else { return nil }
+        return "-publish-to subject \(subject) is not one stream \(info.name) takes (\(info.subjects.joined(separator: ", "))): every POST is refused"
+    }
+
     /// The epoch of stream `name` made at `created`: 16 characters of `[a-z0-9]` from an FNV-1a
     /// hash of both, the same on every machine.
     public static func epoch(name: String, created: Int64) -> Epoch {
