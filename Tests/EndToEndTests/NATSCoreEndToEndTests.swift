@@ -170,6 +170,29 @@ struct NATSCoreEndToEndTests {
         withExtendedLifetime((nats, producer, fanIn)) {}
     }
 
+    /// wsevent-bench publishing on a subject (what docs/BENCHMARKS.md measures): every event the
+    /// NATS server took reaches every subscriber, in order.
+    @Test func aTwoSecondBenchRunFromASubjectLosesNothing() async throws {
+        let nats = try await NATSServer()
+        let hub = try await NATSService.start(["-no-produce", "-consume", "\(nats.url)/bench"])
+        let bench = try ManagedProcess(Binaries.bench, [
+            "fan-out", "--subscribe-url", "ws://127.0.0.1:\(hub.port)/events",
+            "--publish-url", "\(nats.url)/bench", "--subscribers", "10", "--publishers", "2", "--rate", "100", "--duration", "2",
+            "--server-pid", "\(hub.process.pid)", "--label", "wsevent-nats",
+        ])
+        #expect(try await bench.waitForExit(timeout: 120) == 0, "\(bench.stderr)\(bench.stdout)")
+        let report = try LoadGeneratorSmokeTests.report(bench.stdout)
+        #expect(report.error == nil)
+        let published = try #require(report.published)
+        #expect(published.acknowledged > 0)
+        #expect(published.acknowledged == published.sent)
+        #expect(report.lost == 0, "\(bench.stdout)")
+        #expect(report.reordered == 0)
+        #expect((report.delivered?.messages ?? 0) > 0)
+        #expect(try await NATSService.metric("wsevent_source_events_total", port: hub.port) == Double(published.acknowledged))
+        withExtendedLifetime((nats, hub)) {}
+    }
+
     @Test func commandsThatCannotHoldAreRefusedInOneLine() async throws {
         let core = try ManagedProcess(Binaries.service, ["-no-produce", "-publish-token", "t", "-publish-to", "nats://127.0.0.1:4222/a"])
         #expect(try await core.waitForExit() == 2)
