@@ -5,13 +5,9 @@
 /// (or a refused attempt after the first success); each loss of a connection that was up
 /// counts one reconnect, whatever number of attempts follow.
 public struct SourceStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
-        /// Never reached since start.
-        case connecting
-        case connected
-        /// Reached once, lost now; trying again with backoff.
-        case reconnecting
-    }
+    /// `connecting` (never reached since start), `connected`, `reconnecting` (reached once,
+    /// lost now; trying again with backoff).
+    public typealias State = LinkState
 
     /// The source's URL, without a password.
     public var url: String

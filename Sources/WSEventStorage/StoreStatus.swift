@@ -1,13 +1,8 @@
 /// Where a store stands, for `/healthz`.
 public struct StoreStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
-        /// Never reached yet: durable streams refuse subscribers and publishes.
-        case connecting
-        /// Every connection is up: publishes can be committed.
-        case connected
-        /// Reached once, lost now: subscribers keep what was committed, publishes get 503.
-        case reconnecting
-    }
+    /// `connecting` (never reached yet: durable streams refuse subscribers and publishes),
+    /// `connected` (every connection up), `reconnecting` (lost: publishes get 503).
+    public typealias State = LinkState
 
     public var state: State
     /// The store's URL, without its password.

@@ -248,6 +248,33 @@ struct JetStreamHubEndToEndTests {
         withExtendedLifetime((nats, hub)) {}
     }
 
+    @Test func aStreamBesideAnotherFeedIsASourceWithTheInstancesIds() async throws {
+        let nats = try await NATSServer()
+        try await nats.createStream("EVENTS", subjects: ["events.>"])
+        let publisher = try await nats.client()
+        try await publisher.publish("events.old", "before the hub")
+        let hub = try await NATSService.start(["-no-produce", "-consume", "\(nats.url)/?stream=EVENTS", "-consume", "\(nats.url)/core"])
+        let health = try await NATSService.health(hub.port).health
+        #expect(health.store == nil)
+        #expect(health.sources?.map(\.ids) == ["local: merged with other feeds: the instance gives the ids", "local"])
+        let client = try StoreService.client(port: hub.port, count: 3)
+        try await eventually("the subscriber", timeout: 30) { await NATSService.subscribers([hub.port]) == 1 }
+        try await publisher.publish("events.a", "stored")
+        try await eventually("the stored message to be taken", timeout: 30) {
+            (try? await NATSService.health(hub.port).health.events?.last_id) == 1
+        }
+        try await publisher.publish("core", "core")
+        try await eventually("the core message to be taken", timeout: 30) {
+            (try? await NATSService.health(hub.port).health.events?.last_id) == 2
+        }
+        try await publisher.publish("events.b", "stored again")
+        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        #expect(events.map(\.payload) == ["stored", "core", "stored again"], "the stream's new messages only, merged")
+        #expect(events.map(\.id) == [1, 2, 3])
+        withExtendedLifetime((nats, hub)) {}
+    }
+
     @Test func aResumeOlderThanMemoryIsServedFromJetStreamAndPastItIsAGap() async throws {
         let nats = try await NATSServer()
         try await nats.createStream("EVENTS", subjects: ["events.>"], maxMessages: 30)

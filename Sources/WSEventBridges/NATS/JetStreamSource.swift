@@ -44,13 +44,7 @@ struct JetStreamSource: EventSource {
 
     var status: SourceStatus {
         let status = store.status
-        let state: SourceStatus.State =
-            switch status.state {
-            case .connected: .connected
-            case .connecting: .connecting
-            case .reconnecting: .reconnecting
-            }
-        return SourceStatus(url: status.url, state: state, lastError: status.lastError, reconnects: status.reconnects, ids: status.ids)
+        return SourceStatus(url: status.url, state: status.state, lastError: status.lastError, reconnects: status.reconnects, ids: status.ids)
     }
 }
 #endif
