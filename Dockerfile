@@ -7,16 +7,31 @@
 # No Docker engine runs on the project's dev and CI machines: scripts/build/check-dockerfile
 # checks this file there (hadolint, build flags, the entrypoint's flags against the built binary).
 #
-# Base images. Build: swift:6.3-jammy, the official `swift` image of Swift 6.3, the toolchain the
-# project is developed and tested with (6.3.x on the dev and CI machines). Package.swift asks only
-# for tools 6.0, so a 6.1 or 6.2 image may build it too, but 6.3 is the compiler the test suite
-# has passed on. Runtime: plain ubuntu:jammy, the distribution of the build image, so the
-# binaries' glibc matches. With --static-swift-stdlib the binaries link only glibc, libstdc++ and
-# libgcc_s dynamically; no target imports Foundation, FoundationNetworking or FoundationXML, so
-# neither the Swift runtime image (swift:6.3-jammy-slim) nor libcurl or libxml2 is needed.
+# Base images. Build: swift:6.3-bookworm, the official `swift` image of Swift 6.3 on Debian 12,
+# the toolchain and the distribution the project is developed and tested with (6.3.x on Debian
+# bookworm on the dev and CI machines). Package.swift asks for tools 6.1 (package traits), so a
+# 6.1 or 6.2 image may build it too, but 6.3 is the compiler the test suite has passed on.
+# Runtime: debian:bookworm-slim, the distribution of the build image, so the binaries' glibc and
+# the bridges' C clients match. With --static-swift-stdlib the binaries link only glibc,
+# libstdc++, libgcc_s and, for the broker bridges, Debian's libnats and librabbitmq (with libssl
+# and libprotobuf-c) dynamically; no target imports Foundation, FoundationNetworking or
+# FoundationXML, so neither the Swift runtime image nor libcurl or libxml2 is needed.
+#
+# The image is built with the package trait Bridges (`-consume nats://...`, docs/BRIDGES.md):
+# the build stage installs the C clients' development packages (found through pkg-config), the
+# runtime stage their libraries.
 
-FROM swift:6.3-jammy AS build
+FROM swift:6.3-bookworm AS build
 WORKDIR /build
+
+# The bridges' C clients from Debian (Synadia's nats.c with JetStream, rabbitmq-c), for the
+# Bridges trait: the system-library targets CNATS and CRabbitMQ find them through pkg-config.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libnats-dev \
+        librabbitmq-dev \
+        pkg-config \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first: this layer is rebuilt only when Package.swift changes. Package.resolved
 # stays out of the context (.dockerignore): it is not committed, and one made on the dev machines
@@ -29,21 +44,25 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 
-# The release build of the README and scripts/wsclient (-c release), with the Swift runtime
-# linked in so the runtime image needs no Swift libraries.
-RUN swift build -c release --static-swift-stdlib --product wsevent-service \
-    && swift build -c release --static-swift-stdlib --product wsclient \
+# The release build of the README and scripts/wsclient (-c release) with the bridges (the same
+# --traits for both, or SwiftPM builds the package's targets twice), the Swift runtime linked
+# in so the runtime image needs no Swift libraries.
+RUN swift build -c release --static-swift-stdlib --traits Bridges --product wsevent-service \
+    && swift build -c release --static-swift-stdlib --traits Bridges --product wsclient \
     && mkdir -p /staging \
     && cp .build/release/wsevent-service .build/release/wsclient /staging/
 
-FROM ubuntu:jammy
+FROM debian:bookworm-slim
 
-# curl for the HEALTHCHECK below; ca-certificates for wss:// upstreams (once TLS is built) and
-# tzdata for TZ=... in the logs' timestamps, as server images usually have them.
+# curl for the HEALTHCHECK below; ca-certificates for wss:// upstreams and tzdata for TZ=... in
+# the logs' timestamps, as server images usually have them; the bridges' C clients (their
+# libraries only: libssl3 and libprotobuf-c1 come with them).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         ca-certificates \
         curl \
+        libnats3.4 \
+        librabbitmq4 \
         tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \

@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "WSEventStreams",
                 nio("NIOCore"),
+                nio("NIOConcurrencyHelpers"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -155,10 +156,11 @@ let package = Package(
         .target(
             name: "WSEventBridges",
             dependencies: [
-                "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles",
+                "WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles",
                 .target(name: "CNATS", condition: .when(traits: ["Bridges"])),
                 .target(name: "CRabbitMQ", condition: .when(traits: ["Bridges"])),
                 nio("NIOCore"),
+                nio("NIOPosix"),
                 nio("NIOConcurrencyHelpers"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -298,7 +300,7 @@ let package = Package(
             name: "WSEventCLITests",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "WSEventCLI", "WSEventCore", "WSEventPostgres", "TestSupport",
+                "WSEventCLI", "WSEventCore", "WSEventPostgres", "WSEventBridges", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),
                 nio("NIOHTTP1"),
@@ -312,6 +314,17 @@ let package = Package(
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The bridges: their pure bookkeeping, and the NATS client layer on a throw-away
+        // nats-server (Tests/TestSupport/NATSServer.swift).
+        .testTarget(
+            name: "WSEventBridgesTests",
+            dependencies: [
+                "WSEventBridges", "WSEventCore", "TestSupport",
+                nio("NIOCore"),
+                nio("NIOConcurrencyHelpers"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

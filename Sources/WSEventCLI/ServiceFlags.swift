@@ -23,8 +23,11 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("consume-path"), help: .env("Upstream stream path (default consume)", "consume-path", seed: "CONSUME_PATH"))
     public var consumePath: String?
 
-    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH, ws:// or wss:// URL (WebSocket), or http:// or https:// URL (SSE); repeat to fan in (env: comma-separated)", "consume"))
+    @Option(name: .go("consume"), help: .env("Upstream HOST:PORT/PATH, ws:// or wss:// URL (WebSocket), http:// or https:// URL (SSE), or with the Bridges trait a broker: nats://HOST:PORT/SUBJECT (core NATS), nats://HOST:PORT/SUBJECT?stream=NAME (JetStream; docs/BRIDGES.md); repeat to fan in (env: comma-separated)", "consume"))
     public var consume: [String] = []
+
+    @Option(name: .go("publish-to"), help: .env("Where a hub's POSTs go instead of memory: nats://HOST:PORT/SUBJECT?stream=NAME publishes to JetStream and answers once it acknowledged, with the stream's sequence as the id; needs -consume of that stream as the stream's one feed (docs/BRIDGES.md)", "publish-to"))
+    public var publishTo: String?
 
     @Option(name: .go("no-produce"), help: .env("Do not generate events: relay or fan in the upstreams, or without one run a hub fed by POST (needs -publish-token); a bare -no-produce means true", "no-produce", seed: "NO_PRODUCE"))
     public var noProduce: String?
@@ -122,7 +125,7 @@ public struct ServiceFlags: ParsableArguments {
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
             "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
-            "store", "retention", "consumer-ttl",
+            "store", "retention", "consumer-ttl", "publish-to",
         ],
         boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset"]
     )
@@ -133,9 +136,11 @@ public struct ServiceFlags: ParsableArguments {
     }
 
     /// The configuration these flags describe, with `environment` filling what flags leave out.
-    /// - Parameter stores: the kinds of store `-store` may name (the executable links them).
+    /// - Parameters:
+    ///   - stores: the kinds of store `-store` may name (the executable links them).
+    ///   - bridges: the kinds of broker `-consume` and `-publish-to` may name (likewise).
     /// - Throws: `ValidationError` with one line naming the flag and the bad value.
-    public func configuration(environment: [String: String] = [:], stores: [StoreKind] = []) throws -> ServiceConfiguration {
+    public func configuration(environment: [String: String] = [:], stores: [StoreKind] = [], bridges: [BridgeKind] = []) throws -> ServiceConfiguration {
         let env = EnvironmentLookup(environment)
         // The library's defaults suit an embedder (a hub, no page); the command applies the
         // seed's, so that every seed command works unchanged.
@@ -172,8 +177,14 @@ public struct ServiceFlags: ParsableArguments {
         }
 
         let consumeList = consumeFlagsGiven ? consume : (env["consume"]?.split(separator: ",").map(String.init) ?? [])
+        var brokerURLs: [String] = []
         for text in consumeList {
-            guard let url = StreamArgument.parse(String(text.filter { $0 != " " })) else {
+            let text = String(text.filter { $0 != " " })
+            if Self.isBrokerURL(text) {
+                brokerURLs.append(text)
+                continue
+            }
+            guard let url = StreamArgument.parse(text) else {
                 throw ValidationError("-consume: '\(text)' is not HOST:PORT/PATH or a ws://, wss://, http:// or https:// URL")
             }
             upstreams.append(url)
@@ -218,7 +229,21 @@ public struct ServiceFlags: ParsableArguments {
         if let value = try Self.duration(sseHeartbeat ?? env["sse-heartbeat"], flag: "sse-heartbeat", upTo: "1h") {
             configuration.sseHeartbeat = value
         }
-        configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
+        let brokers = try consumeBrokers(
+            brokerURLs,
+            produces: produce,
+            upstreams: upstreams,
+            publishToken: configuration.publishToken,
+            env: env,
+            kinds: bridges
+        )
+        configuration.sources = brokers.sources
+        configuration.role = try Self.role(
+            produce: produce,
+            upstreams: upstreams,
+            brokers: brokerURLs.count,
+            publishToken: configuration.publishToken
+        )
         if let value = try Self.count(maxStreams ?? env["max-streams"], flag: "max-streams", in: 1...1_000_000) {
             configuration.maxStreams = value
         }
@@ -275,6 +300,7 @@ public struct ServiceFlags: ParsableArguments {
         }
         try applyTLS(to: &configuration, env: env)
         try applyStore(to: &configuration, env: env, kinds: stores)
+        if let log = brokers.store { configuration.store = log }
         return configuration
     }
 
@@ -289,10 +315,12 @@ public struct ServiceFlags: ParsableArguments {
     }
 
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
-    /// upstreams), else a relay of one upstream, a fan-in of several, or with none a hub, which
-    /// only publishes can feed and so needs the publish token.
-    private static func role(produce: Bool, upstreams: [StreamURL], publishToken: String?) throws -> Role {
+    /// upstreams and brokers), else a relay of one upstream, a fan-in of several (brokers
+    /// count), or with none a hub, fed by publishes (which then need the publish token) and by
+    /// any brokers.
+    private static func role(produce: Bool, upstreams: [StreamURL], brokers: Int, publishToken: String?) throws -> Role {
         if produce { return .producer(merging: upstreams) }
+        if brokers > 0 { return upstreams.isEmpty ? .hub : .fanIn(upstreams) }
         switch upstreams.count {
         case 0:
             guard publishToken != nil else {

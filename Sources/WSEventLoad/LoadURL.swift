@@ -1,13 +1,18 @@
 import WSEventWebSocket
 
-/// A URL the load generator connects to: `ws://`, `http://` or `HOST:PORT/PATH`, on this
-/// machine only. A load test sends its traffic to loopback addresses and nowhere else, so any
+/// A URL the load generator connects to: `ws://`, `http://` or `HOST:PORT/PATH`, or a NATS
+/// subject to publish on, `nats://HOST:PORT/SUBJECT` (the NATS bridge's source), on this machine
+/// only. A load test sends its traffic to loopback addresses and nowhere else, so any
 /// other host is refused when the URL is parsed, before a single connection.
 package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
     package let host: String
     package let port: Int
-    /// Path and query, as sent in the request line.
+    /// Path and query, as sent in the request line; for NATS, `/SUBJECT`.
     package let target: String
+    /// Whether this is a NATS subject (`nats://`): publishes go out as core NATS `PUB`s.
+    package let isNATS: Bool
+    /// The NATS subject (``target`` without its `/`).
+    package var subject: String { String(target.dropFirst()) }
     /// What the `Host` header says.
     package var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     package let description: String
@@ -19,7 +24,7 @@ package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
 
     package init(_ text: String) throws {
         guard let url = Self.parse(text) else {
-            throw Invalid(description: "'\(text)' is not a URL (ws://HOST:PORT/PATH or http://HOST:PORT/PATH)")
+            throw Invalid(description: "'\(text)' is not a URL (ws://HOST:PORT/PATH, http://HOST:PORT/PATH or nats://HOST:PORT/SUBJECT)")
         }
         guard !url.isSecure else {
             throw Invalid(description: "'\(text)': the load generator speaks plain ws:// and http:// only (TLS would measure the cipher)")
@@ -31,6 +36,10 @@ package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
         host = url.host == "localhost" ? "127.0.0.1" : url.host
         port = url.port
         target = url.target
+        isNATS = text.lowercased().hasPrefix("nats://")
+        if isNATS, target.count < 2 || target.contains(" ") || target.contains("?") {
+            throw Invalid(description: "'\(text)': a NATS URL names one subject to publish on: nats://HOST:PORT/SUBJECT")
+        }
         description = text
     }
 
@@ -44,6 +53,7 @@ package struct LoadURL: Sendable, Hashable, CustomStringConvertible {
         switch text[..<separator.lowerBound].lowercased() {
         case "http": return WebSocketURL(hostAndTarget: rest, defaultPort: 80, isSecure: false)
         case "https": return WebSocketURL(hostAndTarget: rest, defaultPort: 443, isSecure: true)
+        case "nats": return WebSocketURL(hostAndTarget: rest, defaultPort: 4222, isSecure: false)
         default: return WebSocketURL(text)
         }
     }

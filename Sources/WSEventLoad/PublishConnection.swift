@@ -4,11 +4,18 @@ import NIOPosix
 
 /// One keep-alive publishing connection and its schedule. Confined to ``loop`` (everything
 /// runs there; the public entry points hop), hence the unchecked `Sendable`.
+///
+/// It speaks HTTP (a `POST`, answered by the server) or, for a `nats://` URL, core NATS: a
+/// `PUB` followed by a `PING`, "answered" by the NATS server's `PONG`, which it sends once it has
+/// the message (core NATS acknowledges nothing more; what the bridge then does with it is what
+/// the run measures).
 final class PublishConnection: @unchecked Sendable {
     let loop: any EventLoop
     let index: Int
     private let options: Publisher.Options
     private let head: HTTPRequestHead
+    /// `PUB SUBJECT SIZE\r\n`, for NATS.
+    private let natsPublishLine: String
     private var context: ChannelHandlerContext?
     private(set) var tally = Publisher.Tally()
     private var sequence: UInt64 = 0
@@ -32,6 +39,7 @@ final class PublishConnection: @unchecked Sendable {
         headers.add(name: "Content-Length", value: String(max(options.payloadSize, PayloadHeader.size)))
         for header in options.headers { headers.add(name: header.name, value: header.value) }
         head = HTTPRequestHead(version: .http1_1, method: .POST, uri: options.url.target, headers: headers)
+        natsPublishLine = "PUB \(options.url.subject) \(max(options.payloadSize, PayloadHeader.size))\r\n"
     }
 
     /// Time between two sends of this connection; nil at the maximum rate.
@@ -40,14 +48,18 @@ final class PublishConnection: @unchecked Sendable {
     }
 
     func connect() async throws {
-        let handler = PublishResponseHandler(connection: self)
+        let isNATS = options.url.isNATS
         _ = try await ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    if isNATS {
+                        try channel.pipeline.syncOperations.addHandler(NATSPublishResponseHandler(connection: self))
+                    } else {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(PublishResponseHandler(connection: self))
+                    }
                 }
             }
             .connect(host: options.url.host, port: options.url.port)
@@ -99,12 +111,20 @@ final class PublishConnection: @unchecked Sendable {
             let due = firstDue + .nanoseconds(Int64(sequence - 1) * interval)
             if (now - due).nanoseconds > interval { tally.late += 1 }
         }
-        var body = context.channel.allocator.buffer(capacity: max(options.payloadSize, PayloadHeader.size))
-        PayloadHeader(run: options.run, publisher: UInt16(truncatingIfNeeded: index), sequence: sequence, sentNanoseconds: now.uptimeNanoseconds)
-            .write(to: &body, payloadSize: options.payloadSize)
+        let header = PayloadHeader(run: options.run, publisher: UInt16(truncatingIfNeeded: index), sequence: sequence, sentNanoseconds: now.uptimeNanoseconds)
         inFlight = true
         status = nil
         tally.sent += 1
+        if options.url.isNATS {
+            var frame = context.channel.allocator.buffer(capacity: natsPublishLine.utf8.count + max(options.payloadSize, PayloadHeader.size) + 8)
+            frame.writeString(natsPublishLine)
+            header.write(to: &frame, payloadSize: options.payloadSize)
+            frame.writeString("\r\nPING\r\n")
+            context.writeAndFlush(NIOAny(frame), promise: nil)
+            return
+        }
+        var body = context.channel.allocator.buffer(capacity: max(options.payloadSize, PayloadHeader.size))
+        header.write(to: &body, payloadSize: options.payloadSize)
         context.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
         context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
@@ -115,12 +135,21 @@ final class PublishConnection: @unchecked Sendable {
     }
 
     func responseEnd() {
+        if let status, (200..<300).contains(status.code) {
+            answered(failure: nil)
+        } else {
+            answered(failure: status.map { String($0.code) } ?? "no status")
+        }
+    }
+
+    /// The answer to the publish in flight: taken (`nil`), or why not.
+    func answered(failure: String?) {
         guard inFlight else { return }
         inFlight = false
-        if let status, (200..<300).contains(status.code) {
-            tally.acknowledged += 1
+        if let failure {
+            tally.failed[failure, default: 0] += 1
         } else {
-            tally.failed[status.map { String($0.code) } ?? "no status", default: 0] += 1
+            tally.acknowledged += 1
         }
         next()
     }

@@ -8,7 +8,8 @@ extension RunReport {
         var first = "\(what)\(mode), \(subscribers) \(transport.rawValue) subscriber(s) at \(subscribeUrl)"
         if let publishUrl {
             let rate = rateTarget.map { "\(Self.number($0)) events/s" } ?? "max rate"
-            first += ", \(payloadBytes ?? 0) B by POST to \(publishUrl) over \(publishers ?? 0) connection(s) at \(rate)"
+            let how = publishUrl.lowercased().hasPrefix("nats://") ? "published on" : "by POST to"
+            first += ", \(payloadBytes ?? 0) B \(how) \(publishUrl) over \(publishers ?? 0) connection(s) at \(rate)"
         }
         lines.append(first)
         var connect = "connected \(handshakes.connected) in \(Self.number(handshakes.perSecond)) handshakes/s"

@@ -35,6 +35,8 @@ public final class EventServer: Service, Sendable {
     public let upstreams: UpstreamLinks
     /// The store under ``stream``, with ``ServiceConfiguration/store``.
     public let store: (any StreamStore)?
+    /// The brokers feeding ``stream``, with ``ServiceConfiguration/sources``, in that order.
+    public let sources: [any EventSource]
     private let lifecycle: ServerLifecycle
     /// What `/metrics` shows.
     package let metrics: ServiceMetrics
@@ -52,6 +54,7 @@ public final class EventServer: Service, Sendable {
         stream: WireEventStream,
         upstreams: UpstreamLinks,
         store: (any StreamStore)?,
+        sources: [any EventSource],
         lifecycle: ServerLifecycle,
         metrics: ServiceMetrics,
         serverChannel: Channel,
@@ -66,6 +69,7 @@ public final class EventServer: Service, Sendable {
         self.stream = stream
         self.upstreams = upstreams
         self.store = store
+        self.sources = sources
         self.lifecycle = lifecycle
         self.metrics = metrics
         self.serverChannel = serverChannel
@@ -107,16 +111,26 @@ public final class EventServer: Service, Sendable {
         let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
         let lifecycle = ServerLifecycle()
         let store = configuration.store.map { storeConfiguration in
-            storeConfiguration.makeStore(context: StoreContext(eventLoopGroup: group, metricsFactory: metrics.factory, logger: logger))
+            storeConfiguration.makeStore(
+                context: StoreContext(eventLoopGroup: group, metricsFactory: metrics.factory, logger: logger, maxMessageSize: configuration.maxMessageSize)
+            )
         }
         store?.serve(stream)
+        let sourceContext = SourceContext(
+            eventLoopGroup: group,
+            metricsFactory: metrics.factory,
+            logger: logger,
+            maxMessageSize: configuration.maxMessageSize
+        )
+        let sources = configuration.sources.map { $0.makeSource(feeding: stream, context: sourceContext) }
         let context = ServiceContext(
             registry: registry,
             configuration: configuration,
             upstreams: upstreams,
             lifecycle: lifecycle,
             metrics: metrics,
-            store: store
+            store: store,
+            sources: sources
         )
         let quiescing = ServerQuiescingHelper(group: group)
         let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
@@ -164,6 +178,7 @@ public final class EventServer: Service, Sendable {
             stream: stream,
             upstreams: upstreams,
             store: store,
+            sources: sources,
             lifecycle: lifecycle,
             metrics: metrics,
             serverChannel: channel,
@@ -210,6 +225,9 @@ public final class EventServer: Service, Sendable {
         if let store {
             logger.info("keeping \(stream.path) in the store \(store)")
         }
+        for source in sources {
+            logger.info("consuming \(source) into \(stream.path)")
+        }
         // The store outlives the roles and the drain: publishes still under way commit.
         await withDiscardingTaskGroup { storeGroup in
             if let store {
@@ -221,7 +239,8 @@ public final class EventServer: Service, Sendable {
         }
     }
 
-    /// The producer, the upstream consumers and the idle sweeper, until a graceful shutdown.
+    /// The producer, the upstream consumers, the broker sources and the idle sweeper, until a
+    /// graceful shutdown.
     private func runRoles() async {
         await withDiscardingTaskGroup { group in
             if configuration.role.produces {
@@ -248,6 +267,9 @@ public final class EventServer: Service, Sendable {
                     logger: logger
                 )
                 group.addTask { await consumer.run() }
+            }
+            for source in sources {
+                group.addTask { await source.run() }
             }
             if configuration.createStreams {
                 let sweeper = IdleStreamSweeper(registry: registry, idleTimeout: configuration.streamIdleTimeout, logger: logger)

@@ -46,10 +46,28 @@ struct HealthReport: Encodable {
         var schemaVersion: Int?
         var lastError: String?
         var reconnects: Int
+        /// How the stream's ids relate to the store's, when the store says (a broker's log).
+        var ids: String?
 
         enum CodingKeys: String, CodingKey {
-            case url, state, reconnects
+            case url, state, reconnects, ids
             case schemaVersion = "schema_version"
+            case lastError = "last_error"
+        }
+    }
+
+    /// A broker feeding the stream (`-consume nats://...`).
+    struct Source: Encodable {
+        var url: String
+        /// `connecting` (never reached yet), `connected` or `reconnecting`.
+        var state: String
+        var reconnects: Int
+        var lastError: String?
+        /// How the stream's ids relate to the source's, when it says.
+        var ids: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url, state, reconnects, ids
             case lastError = "last_error"
         }
     }
@@ -62,8 +80,10 @@ struct HealthReport: Encodable {
     var role: String
     var streams: [Stream]
     var upstreams: [Upstream]
-    /// The store's state, with `-store`.
+    /// The store's state, with `-store` (or a broker's log as the store).
     var store: Store?
+    /// Each broker source's state; absent without one.
+    var sources: [Source]?
 
     init(context: ServiceContext) {
         let statuses = context.registry.all.map(\.status)
@@ -76,16 +96,27 @@ struct HealthReport: Encodable {
         role = context.configuration.role.name
         let storeStatus = context.store?.status
         store = storeStatus.map {
-            Store(url: $0.url, state: $0.state.rawValue, schemaVersion: $0.schemaVersion, lastError: $0.lastError, reconnects: $0.reconnects)
+            Store(url: $0.url, state: $0.state.rawValue, schemaVersion: $0.schemaVersion, lastError: $0.lastError, reconnects: $0.reconnects, ids: $0.ids)
+        }
+        let sourceStatuses = context.sources.map(\.status)
+        sources = sourceStatuses.isEmpty ? nil : sourceStatuses.map {
+            Source(url: $0.url, state: $0.state.rawValue, reconnects: $0.reconnects, lastError: $0.lastError, ids: $0.ids)
         }
         if context.lifecycle.isDraining {
             reason = "shutting down: draining subscribers"
         } else if let waiting = statuses.first(where: { $0.source == .awaitingUpstream }) {
-            reason = "\(waiting.path) has not reached its \(context.store == nil ? "upstream" : "store") yet"
+            // With a store, say why (an unreachable server, a missing stream): a stream waits
+            // for nothing else.
+            reason = "\(waiting.path) has not reached its \(context.store == nil ? "upstream" : "store") yet" + (storeStatus?.lastError.map { ": \($0)" } ?? "")
+        } else if let unreached = sourceStatuses.first(where: { !$0.wasReached }) {
+            // A broker that was never reached has fed nothing: say so, so that a balancer
+            // sends subscribers to an instance that has it.
+            reason = "\(unreached.url) has not been reached yet" + (unreached.lastError.map { ": \($0)" } ?? "")
         } else {
             reason = nil
         }
-        status = reason != nil ? "unavailable" : storeStatus.map { $0.isConnected ? "ok" : "degraded" } ?? "ok"
+        let degraded = !(storeStatus?.isConnected ?? true) || sourceStatuses.contains { !$0.isConnected }
+        status = reason != nil ? "unavailable" : degraded ? "degraded" : "ok"
     }
 
     /// Whether the instance can serve.

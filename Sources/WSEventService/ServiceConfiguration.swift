@@ -86,6 +86,10 @@ public struct ServiceConfiguration: Sendable {
     /// PostgreSQL one is `PostgresStoreConfiguration`, from the `WSEventPostgres` product.
     /// docs/STORE.md.
     public var store: (any StreamStoreConfiguration)?
+    /// Brokers that feed the stream at ``servePath`` beside the ``role``'s producer and
+    /// upstreams (a NATS subject, say): the instance gives their messages its own ids. Each is
+    /// a plug-in (`WSEventBridges`, with the `Bridges` trait). docs/BRIDGES.md.
+    public var sources: [any EventSourceConfiguration] = []
 
     public init() {}
 

@@ -15,6 +15,8 @@ struct ServiceContext: Sendable {
     var metrics = ServiceMetrics()
     /// The store under the served stream, with ``ServiceConfiguration/store``.
     var store: (any StreamStore)? = nil
+    /// The brokers feeding the served stream, with ``ServiceConfiguration/sources``.
+    var sources: [any EventSource] = []
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {

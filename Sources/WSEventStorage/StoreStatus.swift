@@ -1,13 +1,8 @@
 /// Where a store stands, for `/healthz`.
 public struct StoreStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
-        /// Never reached yet: durable streams refuse subscribers and publishes.
-        case connecting
-        /// Every connection is up: publishes can be committed.
-        case connected
-        /// Reached once, lost now: subscribers keep what was committed, publishes get 503.
-        case reconnecting
-    }
+    /// `connecting` (never reached yet: durable streams refuse subscribers and publishes),
+    /// `connected` (every connection up), `reconnecting` (lost: publishes get 503).
+    public typealias State = LinkState
 
     public var state: State
     /// The store's URL, without its password.
@@ -18,13 +13,18 @@ public struct StoreStatus: Sendable, Equatable {
     public var lastError: String?
     /// Connections lost and made again since start.
     public var reconnects: Int
+    /// How the stream's ids relate to the store's log, for a store that says: a broker's log
+    /// gives them (`stream sequence`), or the instance does and why (a JetStream filter
+    /// narrower than its stream).
+    public var ids: String?
 
-    public init(state: State, url: String, schemaVersion: Int? = nil, lastError: String? = nil, reconnects: Int = 0) {
+    public init(state: State, url: String, schemaVersion: Int? = nil, lastError: String? = nil, reconnects: Int = 0, ids: String? = nil) {
         self.state = state
         self.url = url
         self.schemaVersion = schemaVersion
         self.lastError = lastError
         self.reconnects = reconnects
+        self.ids = ids
     }
 
     /// Whether publishes can be committed now.

@@ -22,10 +22,14 @@ public struct StoreContext: Sendable {
     public var eventLoopGroup: any EventLoopGroup
     public var metricsFactory: any MetricsFactory
     public var logger: Logger
+    /// The largest payload an event may have (`-max-message-size`): a store fed from outside
+    /// (a broker's log) refuses and counts larger ones.
+    public var maxMessageSize: Int
 
-    public init(eventLoopGroup: any EventLoopGroup, metricsFactory: any MetricsFactory, logger: Logger) {
+    public init(eventLoopGroup: any EventLoopGroup, metricsFactory: any MetricsFactory, logger: Logger, maxMessageSize: Int = 1 << 20) {
         self.eventLoopGroup = eventLoopGroup
         self.metricsFactory = metricsFactory
         self.logger = logger
+        self.maxMessageSize = maxMessageSize
     }
 }

@@ -60,7 +60,7 @@ struct LoadOptions: ParsableArguments {
 
 /// The flags of the modes that publish.
 struct PublishOptions: ParsableArguments {
-    @Option(help: "Where to POST events: http://HOST:PORT/PATH (loopback only); without it, count what the server produces by itself")
+    @Option(help: "Where to POST events: http://HOST:PORT/PATH, or a NATS subject to publish on, nats://HOST:PORT/SUBJECT (loopback only); without it, count what the server produces by itself")
     var publishURL: String?
 
     @Option(help: "Sent as 'Authorization: Bearer TOKEN' with each publish")

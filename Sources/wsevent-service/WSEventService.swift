@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
+import WSEventBridges
 import WSEventCLI
 import WSEventCore
 import WSEventPostgres
@@ -20,6 +21,9 @@ import Darwin
 enum WSEventService {
     /// The stores `-store` may name: each is a plug-in this executable links.
     static let stores: [StoreKind] = [.postgres]
+    /// The brokers `-consume` and `-publish-to` may name (with the `Bridges` trait; without it
+    /// they refuse, saying how to get them).
+    static let bridges: [BridgeKind] = Bridges.kinds
 
     static func main() async {
         let configuration: ServiceConfiguration
@@ -27,7 +31,7 @@ enum WSEventService {
         let resetsStore: Bool
         do {
             let flags = try ServiceFlags.parseGoStyle(Array(CommandLine.arguments.dropFirst()))
-            configuration = try flags.configuration(environment: ProcessInfoEnvironment.current, stores: stores)
+            configuration = try flags.configuration(environment: ProcessInfoEnvironment.current, stores: stores, bridges: bridges)
             level = try flags.logLevel(environment: ProcessInfoEnvironment.current)
             resetsStore = try flags.resetsStore(environment: ProcessInfoEnvironment.current)
         } catch {

@@ -15,7 +15,7 @@ struct StoreCommandTests {
         ])
         let health = try await HTTPExchange.send(port: service.port, "GET", "/healthz")
         #expect(health.status == 503)
-        #expect(health.body.contains("\"reason\":\"/events has not reached its store yet\""), "\(health.body)")
+        #expect(health.body.contains("\"reason\":\"/events has not reached its store yet: "), "the reason says why: \(health.body)")
         #expect(health.body.contains("postgres://wsevent:***@127.0.0.1:\(closed)/wsevent"), "the password is never shown: \(health.body)")
         #expect(!health.body.contains("secret"))
         let publish = try await StoreService.publish("x", port: service.port)
