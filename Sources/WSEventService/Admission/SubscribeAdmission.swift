@@ -44,8 +44,9 @@ enum SubscribeAdmission {
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
         let admitted = AdmittedSubscription(stream: stream, transport: request.transport, resume: request.resume, headers: request.headers)
+        let firstMessage = context.configuration.firstMessage
         guard let name = request.consumer, let positions = context.store?.consumers else {
-            return eventLoop.makeSucceededFuture(.success(admitted))
+            return eventLoop.makeSucceededFuture(.success(admitted.starting(firstMessage)))
         }
         return ConsumerClaimStep.claim(name, on: stream.path, in: positions, channel: channel).map { claimed in
             claimed.map { lease in
@@ -53,7 +54,7 @@ enum SubscribeAdmission {
                 admitted.lease = lease
                 // An explicit since (or Last-Event-ID) wins over the consumer's stored position.
                 admitted.resume = admitted.resume ?? lease.resume
-                return admitted
+                return admitted.starting(firstMessage)
             }
         }
     }
