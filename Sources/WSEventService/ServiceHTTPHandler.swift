@@ -139,6 +139,10 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case "/livez":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, body: "alive\n")
+        case ClientScript.path, ClientScript.typesPath:
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            guard let file = ClientScript.file(at: path) else { return }
+            respond(channelContext, head: head, status: .ok, headers: ClientScript.headers, contentType: file.contentType, body: file.body)
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
