@@ -45,43 +45,38 @@ import WSEventCore
         }
     }
 
-    @Test(arguments: Transport.allCases) func newestGivesTheLastEventFirst(_ transport: Transport) async throws {
-        try await withEventServer({ $0.firstMessage = .newest(1) }) { server in
-            try server.publish(5)
-            let got = try await firstEvents(server, transport, replayed: 1)
-            #expect(got == (transport == .plain ? ["- event 4", "- live 0"] : ["5 event 4", "6 live 0"]))
-        }
+    /// One policy: the server's flag and buffer, how many events were published (`event 0`
+    /// is id 1), and the ids it replays first.
+    struct Case: Sendable {
+        var policy: FirstMessage
+        var buffer = 1024
+        var published = 5
+        var replayed: [UInt64]
     }
 
-    @Test(arguments: Transport.allCases) func minusNGivesTheLastNEvents(_ transport: Transport) async throws {
-        try await withEventServer({ $0.firstMessage = .newest(3) }) { server in
-            try server.publish(5)
-            let got = try await firstEvents(server, transport, replayed: 3)
-            #expect(got == (transport == .plain
-                ? ["- event 2", "- event 3", "- event 4", "- live 0"]
-                : ["3 event 2", "4 event 3", "5 event 4", "6 live 0"]))
-        }
-    }
+    static let cases = [
+        Case(policy: .newest(1), replayed: [5]),
+        Case(policy: .newest(3), replayed: [3, 4, 5]),
+        // All the buffer holds, and no gap for what it no longer holds.
+        Case(policy: .oldest, buffer: 3, published: 10, replayed: [8, 9, 10]),
+        Case(policy: .live, replayed: []),
+    ]
 
-    /// `oldest`: all the buffer holds, and no gap for what it no longer holds.
-    @Test(arguments: Transport.allCases) func oldestGivesAllTheBufferHolds(_ transport: Transport) async throws {
-        try await withEventServer({
-            $0.firstMessage = .oldest
-            $0.bufferSize = 3
-        }) { server in
-            try server.publish(10)
-            let got = try await firstEvents(server, transport, replayed: 3)
-            #expect(got == (transport == .plain
-                ? ["- event 7", "- event 8", "- event 9", "- live 0"]
-                : ["8 event 7", "9 event 8", "10 event 9", "11 live 0"]))
-        }
-    }
-
-    @Test(arguments: Transport.allCases) func liveIsTheDefault(_ transport: Transport) async throws {
-        try await withEventServer { server in
-            try server.publish(5)
-            let got = try await firstEvents(server, transport, replayed: 0)
-            #expect(got == (transport == .plain ? ["- live 0"] : ["6 live 0"]))
+    @Test(arguments: Transport.allCases) func eachPolicyReplaysItsEventsBeforeLiveOnes(_ transport: Transport) async throws {
+        for policy in Self.cases {
+            try await withEventServer({
+                $0.firstMessage = policy.policy
+                $0.bufferSize = policy.buffer
+            }) { server in
+                try server.publish(policy.published)
+                let got = try await firstEvents(server, transport, replayed: policy.replayed.count)
+                let live = UInt64(policy.published) + 1
+                let expected =
+                    transport == .plain
+                    ? policy.replayed.map { "- event \($0 - 1)" } + ["- live 0"]
+                    : policy.replayed.map { "\($0) event \($0 - 1)" } + ["\(live) live 0"]
+                #expect(got == expected, "\(policy.policy)")
+            }
         }
     }
 

@@ -7,14 +7,9 @@ import NIOHTTP1
 /// the origin, the query, the subscribe token), each once, and opens nothing: a topic that
 /// `-create-streams` would open but no one has has nobody.
 enum PresenceAdmission {
-    /// The checks, in order: the first refusal is the answer. None has a side effect.
-    static let checks: [AdmissionStep<SubscribeRequest>] = [
-        .streamExists,
-        .method,
-        .origin,
-        .wellFormedQuery,
-        .subscribeToken,
-    ]
+    /// The checks, in order: the first refusal is the answer. None has a side effect. A rule
+    /// added there (a token's grants, say) guards presence too.
+    static let checks = SubscribeAdmission.readChecks
 
     /// Whether `head` asks for presence: `?presence` on a request that is neither a WebSocket
     /// upgrade nor an SSE subscription (those subscribe, whatever their query says).

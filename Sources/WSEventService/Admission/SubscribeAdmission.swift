@@ -7,13 +7,18 @@ import WSEventTransports
 /// passed them does first (opening its stream, claiming its consumer name). The WebSocket
 /// upgrader and the HTTP handler (SSE) both admit with ``admit(_:context:channel:)``.
 enum SubscribeAdmission {
-    /// The checks, in order: the first refusal is the answer. None has a side effect.
-    static let checks: [AdmissionStep<SubscribeRequest>] = [
+    /// The checks that guard reading a stream at all, first of all: `?presence` runs these
+    /// alone (``PresenceAdmission``).
+    static let readChecks: [AdmissionStep<SubscribeRequest>] = [
         .streamExists,
         .method,
         .origin,
         .wellFormedQuery,
         .subscribeToken,
+    ]
+
+    /// The checks, in order: the first refusal is the answer. None has a side effect.
+    static let checks: [AdmissionStep<SubscribeRequest>] = readChecks + [
         .streamReady,
         .resumePoint,
         .consumerName,
