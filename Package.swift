@@ -124,7 +124,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            // The browser client it serves at /wsevent.js and its types, compiled in as bytes
+            // (no bundle to ship beside the binary, no Foundation to find one).
+            resources: [.embedInCode("Client/wsevent.js"), .embedInCode("Client/wsevent.d.ts")]
         ),
         // One import for apps: no database or broker client comes with it.
         .target(

@@ -113,6 +113,15 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("store-reset"), help: .env("Start the stream at -serve-path over in -store (a new epoch, ids from 1, its events deleted) and exit (a bare -store-reset means true)", "store-reset"))
     public var storeReset: String?
 
+    @Option(name: .go("first-message"), parsing: .unconditional, help: .env("What a subscriber that gives no since gets before live events: newest, oldest (all the buffer holds) or -N (the last N); default: live events only", "first-message"))
+    public var firstMessage: String?
+
+    @Option(name: .go("presence-stream"), help: .env("Publish every stream's subscriber joins and leaves as JSON events at /_presence (a bare -presence-stream means true)", "presence-stream"))
+    public var presenceStream: String?
+
+    @Option(name: .go("presence-metric-paths"), help: .env("How many paths /metrics names in wsevent_topic_subscribers, the busiest first; the rest are summed under path=\"other\" (default 100; 0 leaves the metric out)", "presence-metric-paths"))
+    public var presenceMetricPaths: String?
+
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -126,8 +135,9 @@ public struct ServiceFlags: ParsableArguments {
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
             "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
             "store", "retention", "consumer-ttl", "publish-to",
+            "first-message", "presence-metric-paths",
         ],
-        boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset"]
+        boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset", "presence-stream"]
     )
 
     /// Parses Go-style arguments (without the program name).
@@ -301,6 +311,7 @@ public struct ServiceFlags: ParsableArguments {
         try applyTLS(to: &configuration, env: env)
         try applyStore(to: &configuration, env: env, kinds: stores)
         if let log = brokers.store { configuration.store = log }
+        try applySubscribers(to: &configuration, env: env)
         return configuration
     }
 

@@ -47,6 +47,11 @@ public struct ResumingSubscriber: Sendable {
     public var retryRefusals: Bool = false
     /// Offer `wsevent.v1` (ids, resume). Off, the server sends bare payloads, as to a browser.
     public var offersV1 = true
+    /// Take the events a server with `-first-message` replays after its `hello` to a
+    /// subscription that starts without a position (``run(from:onUpdate:)`` with `nil`). Off:
+    /// from the `hello` on only, what a fan-in wants (it would republish them after every
+    /// restart). Over SSE, which has no `hello`, they cannot be told from live events.
+    public var takesFirstMessages = true
     public var headers: HTTPHeaders = [:]
     /// Connection limits; the default takes messages of up to 64 MiB, so a client does not
     /// refuse what a server with a larger `-max-message-size` accepted.
@@ -70,7 +75,7 @@ public struct ResumingSubscriber: Sendable {
     /// - Throws: the connect error when reconnecting is off, or a ``StreamClientError`` for a
     ///   refused upgrade or request that is not worth retrying.
     public func run(from start: ResumePoint?, onUpdate: (Update) async throws -> Decision) async throws {
-        var tracker = ResumeTracker(position: start)
+        var tracker = ResumeTracker(position: start, takesFirstMessages: takesFirstMessages)
         var backoff = Backoff()
         let clock = ContinuousClock()
         while !Task.isCancelled {
@@ -204,13 +209,22 @@ public struct ResumingSubscriber: Sendable {
 ///
 /// The position moves past an event only when the consumer says it took it (``took(_:)``), not
 /// when it arrives: what the consumer could not take is asked for again after a reconnect.
+/// A subscription that started without a position takes what a server's `-first-message`
+/// replays after the `hello` (ids at or below the hello's), and resumes after the last it took.
 /// An id past ``Event/maxID`` (which would leave no id after it) is the server breaking the
 /// protocol: ``receive(_:)`` throws ``UpstreamIDOutOfRange`` rather than pass it on.
 struct ResumeTracker {
     private(set) var position: ResumePoint?
+    /// Whether events a server replays after its hello to a subscription without a position
+    /// (its `-first-message`) are taken.
+    let takesFirstMessages: Bool
+    /// The position came from a hello, not from an event taken: what follows on this connection
+    /// may be the server's first messages, older than the position.
+    private var fromHello = false
 
-    init(position: ResumePoint?) {
+    init(position: ResumePoint?, takesFirstMessages: Bool = true) {
         self.position = position
+        self.takesFirstMessages = takesFirstMessages
     }
 
     mutating func receive(_ message: WebSocketMessage) throws(UpstreamIDOutOfRange) -> ResumingSubscriber.Update? {
@@ -233,8 +247,9 @@ struct ResumeTracker {
 
     /// The consumer took `update`: if it is an event, a reconnect resumes after it.
     mutating func took(_ update: ResumingSubscriber.Update) {
-        guard case .event(let id?, _, _) = update, let current = position, id > current.since else { return }
+        guard case .event(let id?, _, _) = update, let current = position, id > current.since || fromHello else { return }
         position?.since = id
+        fromHello = false
     }
 
     /// The server names its epoch. With no position yet, live events follow `liveAfter`. No
@@ -243,8 +258,11 @@ struct ResumeTracker {
     private mutating func enter(_ epoch: Epoch, liveAfter: UInt64) {
         guard let current = position else {
             position = ResumePoint(since: liveAfter, epoch: epoch)
+            fromHello = takesFirstMessages
             return
         }
+        // A reconnect resumes from the position: the server replays nothing at or below it.
+        fromHello = false
         if current.epoch == nil {
             position = ResumePoint(since: current.since, epoch: epoch)
         } else if current.epoch != epoch {
@@ -255,7 +273,7 @@ struct ResumeTracker {
     /// Whether event `id` is past what the consumer took.
     private func isNew(_ id: UInt64) -> Bool {
         guard let current = position else { return false }
-        return id > current.since
+        return id > current.since || fromHello
     }
 
     /// `gap 0 N`: our position was from another life of the stream; count from zero.

@@ -65,6 +65,9 @@ public struct UpstreamConsumer: Sendable {
     public func run() async {
         var subscriber = ResumingSubscriber(url)
         subscriber.retryRefusals = true
+        // Merged events get new ids: an upstream's first messages would be published again
+        // after each restart. (A mirror starts from `since=0` and so is given none.)
+        subscriber.takesFirstMessages = mode == .mirror
         subscriber.configuration = configuration
         subscriber.group = group
         var connectedBefore = false

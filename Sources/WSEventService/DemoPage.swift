@@ -1,6 +1,6 @@
 /// The live demo page at `/`: subscribe with EventSource or WebSocket, see events with their
-/// ids, resume across restarts, publish with a token. One self-contained document: no CDN,
-/// no build step.
+/// ids, resume across restarts, publish with a token. One document and the server's own
+/// wsevent.js (``ClientScript``): no CDN, no build step.
 ///
 /// Query parameters preset the form and start subscribing at once (the browser test uses them):
 /// `stream`, `transport` (`sse` or `ws`), `token`, `server` (another wsevent origin, for CORS).
@@ -50,12 +50,14 @@ enum DemoPage {
           <button id="publish">Publish</button> <span id="published"></span>
         </fieldset>
         <ol id="events"></ol>
-        <script>
-        "use strict";
+        <script type="module">
+        // The page subscribes with wsevent.js, the client every server serves at /wsevent.js: it
+        // resumes after any disconnect (a restart too), reports gaps, and says why it was refused.
+        import { subscribe as follow } from "/wsevent.js";
         const $ = (id) => document.getElementById(id);
         const params = new URLSearchParams(location.search);
-        let source = null, socket = null, retryTimer = null, backoff = 250;
-        // Where we are in the stream, kept across reconnects and server restarts.
+        let subscription = null;
+        // Where we are in the stream, kept across Subscribe clicks and server restarts.
         let epoch = null, lastId = null;
 
         function base() { return ($("server").value || location.origin).replace(/\/$/, ""); }
@@ -70,92 +72,40 @@ enum DemoPage {
           $("events").appendChild(li);
           $("events").scrollTop = $("events").scrollHeight;
         }
-        function received(id, ep, text) {
-          if (ep && epoch && ep !== epoch) show(null, "-- new epoch " + ep + " --", "gap");
-          epoch = ep || epoch; lastId = id;
+        function received(event) {
+          if (event.epoch && epoch && event.epoch !== epoch) show(null, "-- new epoch " + event.epoch + " --", "gap");
+          epoch = event.epoch || epoch; lastId = event.id;
           $("count").textContent = String(Number($("count").textContent) + 1);
-          $("last").textContent = (epoch ? epoch + "." : "") + id;
-          show(id, text);
+          $("last").textContent = (epoch ? epoch + "." : "") + event.id;
+          show(event.id, event.binary ? "[binary] " + event.data.length + " bytes" : event.data);
+        }
+        // The library's states in the page's words; `why` is what the server said, if it could be read.
+        function describe(status, name) {
+          const why = (w) => w ? ": " + (w.status ? w.status + " " + w.message : w.message) : "";
+          switch (status.state) {
+            case "connecting": return status.attempt === 1 ? "connecting" : null;
+            case "open": return "open (" + name + ")";
+            case "waiting": return (name === "ws" ? "closed " + (status.code || 1006) + ", reconnecting (ws)" : "reconnecting (sse)") + why(status.why);
+            case "refused": return "refused (" + name + ")" + why(status);
+            case "closed": return "stopped";
+          }
         }
         function stop() {
-          clearTimeout(retryTimer);
-          if (source) { source.close(); source = null; }
-          if (socket) { socket.onclose = null; socket.close(); socket = null; }
+          if (subscription) { subscription.close(); subscription = null; }
           setStatus("stopped");
-        }
-        function subscribeSSE() {
-          const url = new URL(base() + $("stream").value);
-          if (lastId !== null && epoch) url.searchParams.set("last_event_id", epoch + "." + lastId);
-          if ($("token").value) url.searchParams.set("token", $("token").value);
-          source = new EventSource(url);
-          source.onopen = () => setStatus("open (sse)");
-          source.onerror = () => {
-            if (source.readyState !== EventSource.CLOSED) return setStatus("reconnecting (sse)");
-            setStatus("refused (sse)");
-            explain(url).then((why) => { if (why) setStatus("refused (sse): " + why.text); });
-          };
-          const handle = (e, text) => {
-            const [ep, id] = e.lastEventId.split(".");
-            received(id, ep, text);
-          };
-          source.onmessage = (e) => handle(e, e.data);
-          source.addEventListener("binary", (e) => handle(e, "[binary] " + e.data));
-          source.addEventListener("gap", (e) => { const g = JSON.parse(e.data); show(null, "-- gap " + g.first + "-" + g.last + " --", "gap"); });
-        }
-        function subscribeWS() {
-          const url = new URL(base().replace(/^http/, "ws") + $("stream").value);
-          if (lastId !== null && epoch) { url.searchParams.set("since", lastId); url.searchParams.set("epoch", epoch); }
-          if ($("token").value) url.searchParams.set("token", $("token").value);
-          socket = new WebSocket(url, "wsevent.v1");
-          socket.binaryType = "arraybuffer";
-          let opened = false;
-          socket.onopen = () => { opened = true; setStatus("open (ws)"); backoff = 250; };
-          socket.onmessage = (e) => {
-            const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data);
-            const newline = text.indexOf("\n");
-            const header = text.slice(0, newline), payload = text.slice(newline + 1);
-            const words = header.split(" ");
-            if (words[0] === "hello") {
-              if (epoch && words[1] !== epoch) show(null, "-- new epoch " + words[1] + " --", "gap");
-              epoch = words[1];
-            } else if (words[0] === "gap") {
-              show(null, "-- gap " + words[1] + "-" + words[2] + " --", "gap");
-            } else {
-              received(header, null, typeof e.data === "string" ? payload : "[binary] " + payload);
-            }
-          };
-          socket.onclose = async (e) => {
-            const closed = socket;
-            setStatus("closed " + e.code + ", reconnecting (ws)");
-            // A browser hides why an upgrade was refused: ask the same URL over HTTP, and stop
-            // retrying when the answer says waiting will not help (no such stream, a wrong token).
-            const why = opened ? null : await explain(new URL(url.href.replace(/^ws/, "http")));
-            if (socket !== closed) return;
-            if (why && why.final) return setStatus("refused (ws): " + why.text);
-            if (why) setStatus("closed " + e.code + ", reconnecting (ws): " + why.text);
-            retryTimer = setTimeout(subscribeWS, backoff * (0.5 + Math.random() / 2));
-            backoff = Math.min(backoff * 2, 5000);
-          };
-        }
-        // Why the server refuses to subscribe `url`: its status and one line, and whether that is
-        // final (a 4xx other than 408 and 429). The checks are the same for SSE and WebSocket.
-        // A disallowed origin's refusal carries no CORS headers, so the page cannot read it.
-        async function explain(url) {
-          const controller = new AbortController();
-          try {
-            const response = await fetch(url, { headers: { "Accept": "text/event-stream" }, signal: controller.signal });
-            if (response.ok) { controller.abort(); return null; }
-            const text = response.status + " " + (await response.text()).trim();
-            const final = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-            return { text, final };
-          } catch (e) {
-            return { text: "no answer this page may read (the server is down, or does not allow this page's origin)", final: false };
-          }
         }
         function subscribe() {
           stop();
-          setStatus("connecting");
-          transport() === "sse" ? subscribeSSE() : subscribeWS();
+          const name = transport();
+          const token = $("token").value;
+          subscription = follow(base() + $("stream").value, {
+            transport: name === "sse" ? "sse" : "websocket",
+            since: lastId !== null && epoch ? { epoch, id: lastId } : null,
+            token: token || null,
+            onEvent: received,
+            onGap: (gap) => show(null, "-- gap " + gap.first + "-" + gap.last + " --", "gap"),
+            onStatus: (status) => { const text = describe(status, name); if (text) setStatus(text); },
+          });
         }
         async function publish() {
           const response = await fetch(base() + $("stream").value, {

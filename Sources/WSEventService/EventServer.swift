@@ -106,7 +106,13 @@ public final class EventServer: Service, Sendable {
             // A durable stream waits for its store as a relay waits for its upstream.
             source: configuration.isRelay || configuration.store != nil ? .awaitingUpstream : .origin
         )
-        let registry = StreamRegistry<EncodedEvent>([stream], maxStreams: configuration.maxStreams)
+        let presence = PresenceFeed(configuration)
+        if let presence { stream.observePresence(presence.observer) }
+        let registry = StreamRegistry<EncodedEvent>(
+            [stream] + (presence.map { [$0.stream] } ?? []),
+            maxStreams: configuration.maxStreams,
+            presenceObserver: presence?.observer
+        )
         let metrics = ServiceMetrics()
         let upstreams = UpstreamLinks(configuration.upstreams, factory: metrics.factory)
         let lifecycle = ServerLifecycle()

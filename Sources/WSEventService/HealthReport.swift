@@ -1,4 +1,3 @@
-import Foundation
 import WSEventRoles
 import WSEventStorage
 import WSEventStreams
@@ -18,10 +17,13 @@ struct HealthReport: Encodable {
         var lastID: UInt64
         var source: String
         var subscribers: Int
+        /// The subscribers by transport (``PresenceReport/byTransport(_:)``).
+        var byTransport: [String: Int]
 
         enum CodingKeys: String, CodingKey {
             case path, epoch, source, subscribers
             case lastID = "last_id"
+            case byTransport = "by_transport"
         }
     }
 
@@ -88,7 +90,14 @@ struct HealthReport: Encodable {
     init(context: ServiceContext) {
         let statuses = context.registry.all.map(\.status)
         streams = statuses.map {
-            Stream(path: $0.path, epoch: $0.epoch.rawValue, lastID: $0.lastID, source: $0.source.rawValue, subscribers: $0.subscribers)
+            Stream(
+                path: $0.path,
+                epoch: $0.epoch.rawValue,
+                lastID: $0.lastID,
+                source: $0.source.rawValue,
+                subscribers: $0.subscribers,
+                byTransport: PresenceReport.byTransport($0.presence)
+            )
         }
         upstreams = context.upstreams.all.map {
             Upstream(url: "\($0.url)", state: $0.state.rawValue, reconnects: $0.reconnects, lastError: $0.lastError)
@@ -124,11 +133,6 @@ struct HealthReport: Encodable {
 
     /// The JSON body, one line.
     var json: String {
-        let encoder = JSONEncoder()
-        // Sorted: the same state always gives the same bytes.
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Every field is a string, a number, an array or an object: encoding cannot fail.
-        let data = (try? encoder.encode(self)) ?? Data("{\"status\":\"unavailable\"}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        JSONBody.line(self, fallback: "{\"status\":\"unavailable\"}")
     }
 }

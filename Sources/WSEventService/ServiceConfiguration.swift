@@ -70,6 +70,16 @@ public struct ServiceConfiguration: Sendable {
     /// A stream opened by ``createStreams`` that has had no subscriber and no event for this
     /// long is removed. The stream at ``servePath`` never is.
     public var streamIdleTimeout: Duration = ServiceTiming.streamIdleTimeout
+    /// What a subscriber that gives no resume point (`since`, `Last-Event-ID`, a named
+    /// consumer's position) gets before live events: live events only (the default), the
+    /// newest event or the last N, or all the replay buffer holds (`-first-message`).
+    public var firstMessage: FirstMessage = .live
+    /// Publish every stream's subscriber joins and leaves as JSON events on a stream of their
+    /// own at `/_presence` (`-presence-stream`).
+    public var presenceStream: Bool = false
+    /// How many paths `/metrics` names in `wsevent_topic_subscribers`, the busiest first; the
+    /// others are summed under `path="other"`. 0: the metric is left out.
+    public var presenceMetricPaths: Int = 100
     /// How often SSE subscribers get a comment so proxies keep the stream open.
     public var sseHeartbeat: Duration = TransportTiming.sseHeartbeat
     /// The reconnect delay EventSource is told to use, in milliseconds.

@@ -134,11 +134,15 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             respond(channelContext, head: head, status: status, contentType: "application/json", body: report.json)
         case "/metrics":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
-            let text = context.metrics.exposition(streams: context.registry.all)
+            let text = context.metrics.exposition(streams: context.registry.all, presencePaths: context.configuration.presenceMetricPaths)
             respond(channelContext, head: head, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
         case "/livez":
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, body: "alive\n")
+        case ClientScript.path, ClientScript.typesPath:
+            guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
+            guard let file = ClientScript.file(at: path) else { return }
+            respond(channelContext, head: head, status: .ok, headers: ClientScript.headers, contentType: file.contentType, body: file.body)
         case "/" where context.configuration.demoPage:
             guard head.method == .GET || head.method == .HEAD else { return methodNotAllowed(head, allow: "GET, HEAD", channelContext) }
             respond(channelContext, head: head, status: .ok, contentType: "text/html; charset=utf-8", body: DemoPage.html(streams: context.registry.all.map(\.path)))
@@ -201,6 +205,13 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
         case .sse:
             admitSSE(head, channelContext: channelContext)
+        case .none where PresenceAdmission.asks(head):
+            switch PresenceAdmission.answer(head, context: context) {
+            case .success(let (json, headers)):
+                respond(channelContext, head: head, status: .ok, headers: headers, contentType: "application/json", body: json)
+            case .failure(let refusal):
+                refuse(refusal, head: head, channelContext: channelContext)
+            }
         case .none:
             // Every check, so a plain GET hears the same refusals a subscriber would, then how
             // to subscribe (426).

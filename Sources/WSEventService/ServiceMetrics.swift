@@ -85,11 +85,12 @@ package final class ServiceMetrics: Sendable {
         counter.increment()
     }
 
-    /// The Prometheus text exposition, with the replay buffer gauges read from `streams` now.
-    func exposition(streams: [WireEventStream]) -> String {
+    /// The Prometheus text exposition, with the replay buffer gauges read from `streams` now,
+    /// and their subscribers by path for at most `presencePaths` paths (``PresenceMetric``).
+    func exposition(streams: [WireEventStream], presencePaths: Int = 0) -> String {
         let statuses = streams.map(\.status)
         bufferedEvents.record(statuses.reduce(0) { $0 + $1.bufferedEvents })
         bufferedBytes.record(statuses.reduce(0) { $0 + $1.bufferedBytes })
-        return registry.emitToString()
+        return registry.emitToString() + PresenceMetric.exposition(statuses.map { ($0.path, $0.presence) }, maxPaths: presencePaths)
     }
 }

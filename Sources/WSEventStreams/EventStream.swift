@@ -49,6 +49,10 @@ public final class EventStream<Element: StreamElement>: Sendable {
         /// Tasks in ``waitForRoom()``, by ticket; `nil` until the task has suspended.
         var roomWaiters: [UInt64: CheckedContinuation<Void, Never>?] = [:]
         var nextTicket: UInt64 = 0
+        /// The subscribers by ``StreamSubscriber/presenceKind``; kinds with none left out.
+        var presence: [String: Int] = [:]
+        /// Told of each join and leave, under this lock (``observePresence(_:)``).
+        var presenceObserver: (@Sendable (PresenceChange) -> Void)?
     }
 
     /// The URL path, with its leading `/`.
@@ -98,7 +102,8 @@ public final class EventStream<Element: StreamElement>: Sendable {
                 source: state.source,
                 subscribers: state.shards.reduce(0) { $0 + $1.subscriberCount },
                 bufferedEvents: state.buffer.count,
-                bufferedBytes: state.buffer.bytes
+                bufferedBytes: state.buffer.bytes,
+                presence: state.presence
             )
         }
     }
@@ -361,6 +366,19 @@ public final class EventStream<Element: StreamElement>: Sendable {
         package var plan: ResumePlan<Element>
     }
 
+    /// Where a subscriber that gave no resume point starts under `policy` (`-first-message`),
+    /// from the stream's state now; `nil` for live events only, and while the stream is not
+    /// ready. A durable stream reads what memory does not hold from its store, so it counts
+    /// back from its last id whatever its buffer holds.
+    public func start(for policy: FirstMessage) -> ResumePoint? {
+        guard policy != .live else { return nil }
+        return state.withLockedValue { state in
+            guard state.source != .awaitingUpstream else { return nil }
+            let oldestHeld = state.source == .store ? 1 : (state.buffer.firstID ?? state.lastID + 1)
+            return policy.start(lastID: state.lastID, epoch: state.epoch, oldestHeld: oldestHeld, capacity: state.buffer.capacity)
+        }
+    }
+
     /// Registers `subscriber` for live events and returns its replay; `nil` while the stream
     /// is not ready, or once it was removed as idle. Must be called on `eventLoop`, the
     /// subscriber's loop: events published after the snapshot reach the shard's queue after
@@ -372,7 +390,7 @@ public final class EventStream<Element: StreamElement>: Sendable {
             guard state.source != .awaitingUpstream, !state.removed, !state.closed else { return nil }
             state.lastActivity = .now()
             let shard = shard(for: eventLoop, in: &state)
-            shard.add(subscriber)
+            if shard.add(subscriber) { notePresence(subscriber.presenceKind, .join, in: &state) }
             let plan = ResumePlan(
                 resume: resume,
                 epoch: state.epoch,
@@ -387,12 +405,29 @@ public final class EventStream<Element: StreamElement>: Sendable {
     /// Removes a subscriber; on its event loop.
     package func unsubscribe(_ subscriber: any StreamSubscriber<Element>, on eventLoop: EventLoop) {
         eventLoop.preconditionInEventLoop()
-        let shard = state.withLockedValue { state in
+        state.withLockedValue { state in
             // Idle time starts when the last subscriber leaves, not at its last event.
             state.lastActivity = .now()
-            return state.shards.first { $0.eventLoop === eventLoop }
+            // Under the lock, as its join was: the counts and the observer's calls follow the
+            // shard's membership in one order. (The shard takes no lock of its own to remove.)
+            guard let shard = state.shards.first(where: { $0.eventLoop === eventLoop }), shard.remove(subscriber) else { return }
+            notePresence(subscriber.presenceKind, .leave, in: &state)
         }
-        shard?.remove(subscriber)
+    }
+
+    /// Has `observer` told of every subscriber that joins or leaves from now on, with the
+    /// counts after the change (what `-presence-stream` publishes). It is called under the
+    /// stream's lock, so its calls come in the order of the changes; it must not call back into
+    /// this stream (publishing to another stream is fine: that stream's locks are taken inside
+    /// this one's, never the other way round, as long as that stream has no observer itself).
+    package func observePresence(_ observer: @escaping @Sendable (PresenceChange) -> Void) {
+        state.withLockedValue { $0.presenceObserver = observer }
+    }
+
+    private func notePresence(_ kind: String, _ change: PresenceChange.Change, in state: inout State) {
+        let count = state.presence[kind, default: 0] + (change == .join ? 1 : -1)
+        state.presence[kind] = count > 0 ? count : nil
+        state.presenceObserver?(PresenceChange(path: path, change: change, kind: kind, counts: state.presence))
     }
 
     /// Marks the stream removed if it has no subscriber and nothing happened since

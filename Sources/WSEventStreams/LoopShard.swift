@@ -87,25 +87,31 @@ final class LoopShard<Element: StreamElement>: @unchecked Sendable {
         return change
     }
 
-    func add(_ subscriber: any StreamSubscriber<Element>) {
+    /// Adds a subscriber; whether it was not there yet.
+    @discardableResult
+    func add(_ subscriber: any StreamSubscriber<Element>) -> Bool {
         eventLoop.preconditionInEventLoop()
         let id = ObjectIdentifier(subscriber)
-        guard slots[id] == nil else { return }
+        guard slots[id] == nil else { return false }
         slots[id] = subscribers.count
         subscribers.append(subscriber)
         count.add(1, ordering: .relaxed)
+        return true
     }
 
-    func remove(_ subscriber: any StreamSubscriber<Element>) {
+    /// Removes a subscriber; whether it was there.
+    @discardableResult
+    func remove(_ subscriber: any StreamSubscriber<Element>) -> Bool {
         eventLoop.preconditionInEventLoop()
         let id = ObjectIdentifier(subscriber)
-        guard slots[id] != nil else { return }
+        guard slots[id] != nil else { return false }
         if draining {
             leftWhileDraining.append(id)
         } else {
             removeNow(id)
         }
         count.subtract(1, ordering: .relaxed)
+        return true
     }
 
     /// Moves the last subscriber into the leaving one's place.

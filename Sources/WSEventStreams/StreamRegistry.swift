@@ -16,15 +16,24 @@ public final class StreamRegistry<Element: StreamElement>: Sendable {
     private let entries: NIOLockedValueBox<[String: Entry]>
     /// How many streams may exist at once, permanent ones included.
     public let maxStreams: Int
+    /// Given to every stream opened on demand (``EventStream/observePresence(_:)``).
+    private let presenceObserver: (@Sendable (PresenceChange) -> Void)?
 
     /// - Parameters:
     ///   - streams: streams that are never removed.
     ///   - maxStreams: how many streams may exist at once; opening more fails.
-    public init(_ streams: [EventStream<Element>] = [], maxStreams: Int = .max) {
+    ///   - presenceObserver: observes the joins and leaves of every stream opened on demand
+    ///     (the streams given here are the caller's to observe).
+    public init(
+        _ streams: [EventStream<Element>] = [],
+        maxStreams: Int = .max,
+        presenceObserver: (@Sendable (PresenceChange) -> Void)? = nil
+    ) {
         self.entries = NIOLockedValueBox(
             Dictionary(uniqueKeysWithValues: streams.map { ($0.path, Entry(stream: $0, removable: false)) })
         )
         self.maxStreams = maxStreams
+        self.presenceObserver = presenceObserver
     }
 
     /// The stream at `path` (with its leading `/`), if any.
@@ -49,6 +58,7 @@ public final class StreamRegistry<Element: StreamElement>: Sendable {
             if let existing = entries[path] { return .success(existing.stream) }
             guard entries.count < maxStreams else { return .failure(StreamLimitReached(limit: maxStreams)) }
             let stream = EventStream<Element>(path: path, bufferSize: bufferSize, bufferBytes: bufferBytes)
+            if let presenceObserver { stream.observePresence(presenceObserver) }
             entries[path] = Entry(stream: stream, removable: true)
             return .success(stream)
         }

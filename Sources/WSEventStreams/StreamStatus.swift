@@ -21,8 +21,20 @@ public struct StreamStatus: Sendable {
     /// Events held for replay, and their bytes (see ``EventStream/init(path:bufferSize:bufferBytes:source:)``).
     public var bufferedEvents: Int
     public var bufferedBytes: Int
+    /// The subscribers by kind (``StreamSubscriber/presenceKind``: their transport); kinds with
+    /// none are left out. Their sum is ``subscribers``.
+    public var presence: [String: Int]
 
-    package init(path: String, epoch: Epoch, lastID: UInt64, source: StreamSource, subscribers: Int, bufferedEvents: Int, bufferedBytes: Int) {
+    package init(
+        path: String,
+        epoch: Epoch,
+        lastID: UInt64,
+        source: StreamSource,
+        subscribers: Int,
+        bufferedEvents: Int,
+        bufferedBytes: Int,
+        presence: [String: Int] = [:]
+    ) {
         self.path = path
         self.epoch = epoch
         self.lastID = lastID
@@ -30,6 +42,7 @@ public struct StreamStatus: Sendable {
         self.subscribers = subscribers
         self.bufferedEvents = bufferedEvents
         self.bufferedBytes = bufferedBytes
+        self.presence = presence
     }
 }
 

@@ -28,9 +28,15 @@ package protocol StreamSubscriber<Element>: AnyObject {
     func streamRestarted(epoch: Epoch)
     /// The server is shutting down: say goodbye and close.
     func serverShuttingDown()
+    /// What the stream's presence counts it as (``StreamStatus/presence``): its transport, such
+    /// as `sse`. Read when it joins and when it leaves, so it must not change in between.
+    var presenceKind: String { get }
 }
 
 extension StreamSubscriber {
+    /// A subscriber that names no transport: one in the same process.
+    package var presenceKind: String { "in-process" }
+
     package func deliver(_ batch: ArraySlice<StreamDelivery<Element>>) {
         for item in batch {
             switch item {

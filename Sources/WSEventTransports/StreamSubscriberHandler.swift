@@ -167,6 +167,9 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
 
     // MARK: StreamSubscriber
 
+    /// Counted in the stream's presence by its transport: `websocket`, `websocket-v1`, `sse`.
+    package var presenceKind: String { format.name }
+
     /// The whole batch in one call: no hop through the shard's generic code per event.
     package func deliver(_ batch: ArraySlice<StreamDelivery<EncodedEvent>>) {
         for item in batch {

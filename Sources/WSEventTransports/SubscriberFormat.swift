@@ -66,6 +66,9 @@ package enum SubscriberFormat {
         }
     }
 
+    /// Every format's ``name``: the kinds a stream's presence counts its socket subscribers by.
+    package static let presenceKinds = ["websocket", "websocket-v1", "sse"]
+
     /// Ends the subscription: WebSocket with a close code (the protocol handler bounds the
     /// handshake), SSE by ending the response, or at once for a subscriber too slow to read it.
     func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {

@@ -41,6 +41,11 @@ class Service:
             time.sleep(0.05)
         raise RuntimeError("wsevent-service did not start serving within 30s")
 
+    def kill(self):
+        """SIGKILL: the process vanishes mid-stream, its connections reset, nothing flushed."""
+        self.process.kill()
+        self.process.wait()
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -1,4 +1,5 @@
-"""The demo page in a real headless Chromium: EventSource, WebSocket, publishing, CORS, restart."""
+"""The demo page, and wsevent.js under it, in a real headless Chromium: EventSource, WebSocket,
+publishing, CORS, restart, a relay killed mid-stream."""
 
 import shutil
 import tempfile
@@ -114,3 +115,30 @@ def test_page_says_why_a_stream_is_refused(browser, start_service, transport):
     browser.get(f"{service.base}/?stream=/events&transport={transport}&token=wrong")
     wait(browser, lambda d: status(d).startswith(f"refused ({transport}): 401 subscribing needs the subscribe token"), f"the 401 over {transport}")
     assert count(browser) == 0
+
+
+def page_ids(driver):
+    return [int(li.get_attribute("data-id")) for li in driver.find_elements(By.CSS_SELECTOR, "#events li[data-id]") if li.get_attribute("data-id")]
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_wsevent_js_resumes_through_a_killed_relay(browser, start_service, transport):
+    """The relay the page reads from is killed mid-stream (SIGKILL) and another relay of the
+    same origin takes its port: wsevent.js reconnects with backoff, resumes with since/epoch
+    (Last-Event-ID over SSE), and the page's ids end consecutive: none lost, none twice, no gap."""
+    origin = start_service("-interval", "50ms")
+    relay_flags = ("-no-produce", "-consume", f"127.0.0.1:{origin.port}/events")
+    relay = start_service(*relay_flags)
+    browser.get(f"{relay.base}/?stream=/events&transport={transport}")
+    wait(browser, lambda d: count(d) >= 10, f"events through the first relay over {transport}")
+    port = relay.port
+    relay.kill()
+    status = lambda d: d.find_element(By.ID, "status").text  # noqa: E731
+    wait(browser, lambda d: "reconnecting" in status(d), "the page notices the relay is gone")
+    before = count(browser)
+    start_service(*relay_flags, port=port)
+    wait(browser, lambda d: count(d) >= before + 30, "events through the second relay", seconds=60)
+    assert status(browser) == f"open ({transport})"
+    ids = page_ids(browser)
+    assert ids == list(range(ids[0], ids[0] + len(ids))), ids
+    assert browser.find_elements(By.CSS_SELECTOR, "#events li.gap") == []

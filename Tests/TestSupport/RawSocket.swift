@@ -41,7 +41,20 @@ public final class RawSocket: @unchecked Sendable {
         }
     }
 
-    deinit { Glibc.close(fd) }
+    /// Whether ``abort()`` closed the descriptor already.
+    private var aborted = false
+
+    deinit { if !aborted { Glibc.close(fd) } }
+
+    /// Drops the connection as a crashed client or a pulled cable would end it for the server:
+    /// a TCP reset, with no close frame and no orderly shutdown before it.
+    public func abort() {
+        guard !aborted else { return }
+        aborted = true
+        var option = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<Glibc.linger>.size))
+        Glibc.close(fd)
+    }
 
     // The public API is async: each blocking call runs on its own thread, never on the
     // concurrency pool (2 threads here), which a blocked read would stall for every test.

@@ -51,6 +51,14 @@ extension EventServer {
         return url
     }
 
+    /// The URL of another stream on this server.
+    public func url(path: String, query: String = "") -> WebSocketURL {
+        var url = self.url
+        url.path = path
+        url.query = query
+        return url
+    }
+
     /// Publishes `count` text events `"<prefix><i>"` at the origin.
     public func publish(_ count: Int, prefix: String = "event ") throws {
         for i in 0..<count {

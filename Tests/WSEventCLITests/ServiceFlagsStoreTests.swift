@@ -7,7 +7,7 @@ import WSEventPostgres
 @Suite struct ServiceFlagsStoreTests {
     /// The configuration of a command built with `stores` (wsevent-service links `.postgres`).
     func configuration(_ arguments: [String], environment: [String: String] = [:], stores: [StoreKind] = [.postgres]) throws -> ServiceConfiguration {
-        try ServiceFlags.parseGoStyle(arguments).configuration(environment: environment, stores: stores)
+        try FlagRun.configuration(arguments, env: environment, stores: stores)
     }
 
     /// The PostgreSQL settings `-store` gave.
@@ -17,12 +17,7 @@ import WSEventPostgres
     }
 
     func message(_ arguments: [String], stores: [StoreKind] = [.postgres]) -> String {
-        do {
-            _ = try configuration(arguments, stores: stores)
-            return "accepted"
-        } catch {
-            return ServiceFlags.message(for: error)
-        }
+        FlagRun.refusal(arguments, stores: stores)
     }
 
     @Test func withoutAStoreEverythingStaysInMemory() throws {

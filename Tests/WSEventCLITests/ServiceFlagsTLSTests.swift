@@ -5,28 +5,14 @@ import WSEventCore
 
 /// `-tls-cert`, `-tls-key` and `-tls-ca`, from flags or the environment, each file loaded once.
 @Suite struct ServiceFlagsTLSTests {
-    func configuration(_ arguments: [String], env: [String: String] = [:]) throws -> ServiceConfiguration {
-        try ServiceFlags.parseGoStyle(arguments).configuration(environment: env)
-    }
-
-    /// The one line the command would print for `arguments`.
-    func refusal(_ arguments: [String], env: [String: String] = [:]) -> String {
-        do {
-            _ = try configuration(arguments, env: env)
-            return "accepted"
-        } catch {
-            return ServiceFlags.message(for: error)
-        }
-    }
-
     @Test func certificateKeyAndCAComeFromFlagsOrTheEnvironment() async throws {
         let certificates = try await TestCertificates()
-        #expect(try configuration([]).tls == nil)
-        let flags = try configuration(["-tls-cert", certificates.certificateFile, "-tls-key", certificates.keyFile, "-tls-ca", certificates.caFile])
+        #expect(try FlagRun.configuration([]).tls == nil)
+        let flags = try FlagRun.configuration(["-tls-cert", certificates.certificateFile, "-tls-key", certificates.keyFile, "-tls-ca", certificates.caFile])
         #expect(flags.tls == certificates.server)
         #expect(flags.upstreamTLS == certificates.client)
         #expect(flags.webSocket.tls == certificates.client)
-        let env = try configuration([], env: [
+        let env = try FlagRun.configuration([], env: [
             "WSEVENT_TLS_CERT": certificates.certificateFile, "WSEVENT_TLS_KEY": certificates.keyFile, "WSEVENT_TLS_CA": certificates.caFile,
         ])
         #expect(env.tls == certificates.server)
@@ -35,29 +21,29 @@ import WSEventCore
 
     @Test func bothOrNeitherAndFilesThatDoNotLoadAreOneLine() async throws {
         let certificates = try await TestCertificates()
-        #expect(refusal(["-tls-cert", certificates.certificateFile]) == "-tls-cert needs -tls-key: give both or neither")
-        #expect(refusal([], env: ["WSEVENT_TLS_KEY": certificates.keyFile]) == "-tls-key needs -tls-cert: give both or neither")
+        #expect(FlagRun.refusal(["-tls-cert", certificates.certificateFile]) == "-tls-cert needs -tls-key: give both or neither")
+        #expect(FlagRun.refusal([], env: ["WSEVENT_TLS_KEY": certificates.keyFile]) == "-tls-key needs -tls-cert: give both or neither")
         #expect(
-            refusal(["-tls-cert", "/nonexistent.pem", "-tls-key", certificates.keyFile])
+            FlagRun.refusal(["-tls-cert", "/nonexistent.pem", "-tls-key", certificates.keyFile])
                 == "-tls-cert/-tls-key: cannot load certificate '/nonexistent.pem': no such file"
         )
         #expect(
-            refusal(["-tls-cert", certificates.keyFile, "-tls-key", certificates.keyFile])
+            FlagRun.refusal(["-tls-cert", certificates.keyFile, "-tls-key", certificates.keyFile])
                 .hasPrefix("-tls-cert/-tls-key: cannot load certificate '\(certificates.keyFile)': ")
         )
         #expect(
-            refusal(["-tls-cert", certificates.certificateFile, "-tls-key", certificates.certificateFile])
+            FlagRun.refusal(["-tls-cert", certificates.certificateFile, "-tls-key", certificates.certificateFile])
                 == "-tls-cert/-tls-key: cannot load private key '\(certificates.certificateFile)': not a PEM private key"
         )
         // Two valid PEM files that are not a pair: the key is fine, it just belongs elsewhere.
         let others = try await TestCertificates(name: "another CA")
         #expect(
-            refusal(["-tls-cert", certificates.certificateFile, "-tls-key", others.keyFile])
+            FlagRun.refusal(["-tls-cert", certificates.certificateFile, "-tls-key", others.keyFile])
                 == "-tls-cert/-tls-key: the private key '\(others.keyFile)' does not match the certificate '\(certificates.certificateFile)'"
         )
-        #expect(refusal(["-tls-ca", "/nonexistent-ca.pem"]) == "-tls-ca: cannot load CA '/nonexistent-ca.pem': no such file")
+        #expect(FlagRun.refusal(["-tls-ca", "/nonexistent-ca.pem"]) == "-tls-ca: cannot load CA '/nonexistent-ca.pem': no such file")
         for arguments in [["-tls-cert", certificates.certificateFile], ["-tls-ca", "/nonexistent-ca.pem"]] {
-            #expect(!refusal(arguments).contains("\n"))
+            #expect(!FlagRun.refusal(arguments).contains("\n"))
         }
     }
 }

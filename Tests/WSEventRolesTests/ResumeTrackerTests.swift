@@ -22,6 +22,42 @@ import WSEventCore
         #expect(tracker.position?.since == 11)
     }
 
+    /// A server with `-first-message` replays its newest events right after the hello to a
+    /// subscription that came without a position, ids at or below the hello's: they are taken,
+    /// and a reconnect resumes after the last one taken.
+    @Test func takesAServersFirstMessagesAfterTheHello() throws {
+        var tracker = ResumeTracker(position: nil)
+        _ = try tracker.receive(message("hello ep 10\n"))
+        let nine = try #require(try tracker.receive(message("9\nnine")))
+        tracker.took(nine)
+        #expect(tracker.position == ResumePoint(since: 9, epoch: Epoch("ep")!))
+        let ten = try #require(try tracker.receive(message("10\nten")))
+        tracker.took(ten)
+        #expect(try tracker.receive(message("10\nten")) == nil, "a repeat is still dropped")
+        #expect(try tracker.receive(message("9\nnine")) == nil)
+        #expect(try tracker.receive(message("11\neleven")) != nil)
+    }
+
+    /// A fan-in wants live events only: what the server replays before them is not taken.
+    @Test func withoutFirstMessagesTheHelloIsTheStart() throws {
+        var tracker = ResumeTracker(position: nil, takesFirstMessages: false)
+        _ = try tracker.receive(message("hello ep 10\n"))
+        #expect(try tracker.receive(message("9\nnine")) == nil)
+        #expect(try tracker.receive(message("11\neleven")) != nil)
+    }
+
+    /// A subscription that resumed from a position is replayed nothing at or below it: an
+    /// event there is a repeat, also right after the hello of a reconnect.
+    @Test func afterAReconnectNothingBeforeThePositionIsTaken() throws {
+        var tracker = ResumeTracker(position: nil)
+        _ = try tracker.receive(message("hello ep 10\n"))
+        let ten = try #require(try tracker.receive(message("10\nten")))
+        tracker.took(ten)
+        _ = try tracker.receive(message("hello ep 12\n"))
+        #expect(try tracker.receive(message("9\nnine")) == nil)
+        #expect(try tracker.receive(message("11\neleven")) != nil)
+    }
+
     @Test func dropsEventsAlreadySeen() throws {
         var tracker = ResumeTracker(position: ResumePoint(since: 5, epoch: Epoch("ep")!))
         _ = try tracker.receive(message("hello ep 9\n"))

@@ -10,6 +10,7 @@ enum PublishAdmission {
         .wellFormedQuery,
         .publishToken,
         .streamExists,
+        .notPresenceStream,
         .storeReached,
         .streamIsOrigin,
         .declaredSize,

@@ -27,6 +27,12 @@ extension AdmissionStep where Request == PublishRequest {
         return Refusal(status: .notFound, message: "no stream at \(path) (-create-streams lets a publish create one)")
     }
 
+    /// The stream is not the presence stream, which only the server writes (409).
+    static let notPresenceStream = Self("not the presence stream") { request, context in
+        guard context.configuration.presenceStream, request.target.path == PresenceFeed.path else { return nil }
+        return Refusal(status: .conflict, message: "\(PresenceFeed.path) carries the server's own subscriber joins and leaves: publish elsewhere")
+    }
+
     /// A durable stream has reached its store (503 with `Retry-After`).
     static let storeReached = Self("store reached") { request, context in
         guard let stream = request.stream, stream.source == .awaitingUpstream, context.store != nil else { return nil }

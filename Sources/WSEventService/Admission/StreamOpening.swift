@@ -32,7 +32,7 @@ extension ServiceContext {
     /// A path a stream may be opened at: not `/`, not the server's own endpoints, nothing a log
     /// or a page would misread.
     /// The server's own endpoints.
-    static let reservedPaths: Set<String> = ["/healthz", "/livez", "/metrics"]
+    static let reservedPaths: Set<String> = ["/healthz", "/livez", "/metrics", ClientScript.path, ClientScript.typesPath]
 
     static func isTopicPath(_ path: String) -> Bool {
         path.count > 1 && !reservedPaths.contains(path) && !path.contains("..") && !path.contains(where: { $0 == " " || $0 == "\"" })

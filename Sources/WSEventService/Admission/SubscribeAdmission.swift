@@ -7,13 +7,18 @@ import WSEventTransports
 /// passed them does first (opening its stream, claiming its consumer name). The WebSocket
 /// upgrader and the HTTP handler (SSE) both admit with ``admit(_:context:channel:)``.
 enum SubscribeAdmission {
-    /// The checks, in order: the first refusal is the answer. None has a side effect.
-    static let checks: [AdmissionStep<SubscribeRequest>] = [
+    /// The checks that guard reading a stream at all, first of all: `?presence` runs these
+    /// alone (``PresenceAdmission``).
+    static let readChecks: [AdmissionStep<SubscribeRequest>] = [
         .streamExists,
         .method,
         .origin,
         .wellFormedQuery,
         .subscribeToken,
+    ]
+
+    /// The checks, in order: the first refusal is the answer. None has a side effect.
+    static let checks: [AdmissionStep<SubscribeRequest>] = readChecks + [
         .streamReady,
         .resumePoint,
         .consumerName,
@@ -44,8 +49,9 @@ enum SubscribeAdmission {
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
         let admitted = AdmittedSubscription(stream: stream, transport: request.transport, resume: request.resume, headers: request.headers)
+        let firstMessage = context.configuration.firstMessage
         guard let name = request.consumer, let positions = context.store?.consumers else {
-            return eventLoop.makeSucceededFuture(.success(admitted))
+            return eventLoop.makeSucceededFuture(.success(admitted.starting(firstMessage)))
         }
         return ConsumerClaimStep.claim(name, on: stream.path, in: positions, channel: channel).map { claimed in
             claimed.map { lease in
@@ -53,7 +59,7 @@ enum SubscribeAdmission {
                 admitted.lease = lease
                 // An explicit since (or Last-Event-ID) wins over the consumer's stored position.
                 admitted.resume = admitted.resume ?? lease.resume
-                return admitted
+                return admitted.starting(firstMessage)
             }
         }
     }

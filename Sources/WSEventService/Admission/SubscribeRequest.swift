@@ -53,10 +53,22 @@ struct AdmittedSubscription: Sendable {
     var stream: WireEventStream
     var transport: SubscribeRequest.Transport
     /// Where to start: the client's `since` (or `Last-Event-ID`), else where its named consumer
-    /// left off, else live events only.
+    /// left off, else where `-first-message` starts (``starting(_:)``), else live events only.
     var resume: ResumePoint?
     /// CORS headers for the answer.
     var headers: HTTPHeaders
     /// The named consumer's claim, released when the connection closes.
     var lease: (any ConsumerLease)?
+
+    /// This subscription, starting where `policy` says if it has no resume point of its own.
+    ///
+    /// The first message is a replay like any resume's, chosen here from the stream's state
+    /// now: the subscriber joins a moment later, and gets whatever was published meanwhile
+    /// too, after the events chosen, with their ids, so `newest` may bring a few.
+    func starting(_ policy: FirstMessage) -> AdmittedSubscription {
+        guard resume == nil else { return self }
+        var started = self
+        started.resume = stream.start(for: policy)
+        return started
+    }
 }
