@@ -110,6 +110,9 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("store-reset"), help: .env("Start the stream at -serve-path over in -store (a new epoch, ids from 1, its events deleted) and exit (a bare -store-reset means true)", "store-reset"))
     public var storeReset: String?
 
+    /// JWTs, the backend hook, the upstream's token (docs/AUTH.md).
+    @OptionGroup public var auth: AuthFlags
+
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -117,14 +120,14 @@ public struct ServiceFlags: ParsableArguments {
 
     /// How the command line is rewritten before parsing (see ``GoFlagSyntax``).
     public static let syntax = GoFlagSyntax(
-        valueFlags: [
+        valueFlags: Set([
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
             "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
             "store", "retention", "consumer-ttl",
-        ],
-        boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset"]
+        ]).union(AuthFlags.valueFlags),
+        boolFlags: Set(["no-produce", "create-streams", "no-ui", "store-reset"]).union(AuthFlags.boolFlags)
     )
 
     /// Parses Go-style arguments (without the program name).
@@ -218,7 +221,12 @@ public struct ServiceFlags: ParsableArguments {
         if let value = try Self.duration(sseHeartbeat ?? env["sse-heartbeat"], flag: "sse-heartbeat", upTo: "1h") {
             configuration.sseHeartbeat = value
         }
-        configuration.role = try Self.role(produce: produce, upstreams: upstreams, publishToken: configuration.publishToken)
+        try auth.apply(to: &configuration, env: env)
+        configuration.role = try Self.role(
+            produce: produce,
+            upstreams: upstreams,
+            authorizesPublishes: configuration.publishToken != nil || configuration.jwt != nil || configuration.authorizeHook != nil
+        )
         if let value = try Self.count(maxStreams ?? env["max-streams"], flag: "max-streams", in: 1...1_000_000) {
             configuration.maxStreams = value
         }
@@ -274,6 +282,8 @@ public struct ServiceFlags: ParsableArguments {
             configuration.maxPendingBytes = value
         }
         try applyTLS(to: &configuration, env: env)
+        // The backend hook trusts what the upstreams trust (-tls-ca).
+        configuration.authorizeHook?.caFile = configuration.upstreamTLS.caFile
         try applyStore(to: &configuration, env: env, kinds: stores)
         return configuration
     }
@@ -290,14 +300,15 @@ public struct ServiceFlags: ParsableArguments {
 
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
     /// upstreams), else a relay of one upstream, a fan-in of several, or with none a hub, which
-    /// only publishes can feed and so needs the publish token.
-    private static func role(produce: Bool, upstreams: [StreamURL], publishToken: String?) throws -> Role {
+    /// only publishes can feed and so needs a way to authorize them: the publish token, JWTs or
+    /// the backend hook.
+    private static func role(produce: Bool, upstreams: [StreamURL], authorizesPublishes: Bool) throws -> Role {
         if produce { return .producer(merging: upstreams) }
         switch upstreams.count {
         case 0:
-            guard publishToken != nil else {
+            guard authorizesPublishes else {
                 throw ValidationError(
-                    "-no-produce without an upstream runs a hub fed only by POST: give it -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN), or give an upstream with -consume"
+                    "-no-produce without an upstream runs a hub fed only by POST: give it -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN), -jwt-key-file or -authorize-url, or give an upstream with -consume"
                 )
             }
             return .hub

@@ -40,6 +40,8 @@ public struct UpstreamConsumer: Sendable {
     let group: any EventLoopGroup
     let links: UpstreamLinks?
     let logger: Logger
+    /// The upstream's bearer token, read again at every reconnect (`-consume-token-file`).
+    public var tokenFile: TokenFile?
 
     public init(
         url: StreamURL,
@@ -65,6 +67,7 @@ public struct UpstreamConsumer: Sendable {
     public func run() async {
         var subscriber = ResumingSubscriber(url)
         subscriber.retryRefusals = true
+        subscriber.tokenFile = tokenFile
         subscriber.configuration = configuration
         subscriber.group = group
         var connectedBefore = false

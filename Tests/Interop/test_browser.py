@@ -1,7 +1,13 @@
 """The demo page in a real headless Chromium: EventSource, WebSocket, publishing, CORS, restart."""
 
+import base64
+import hashlib
+import hmac
+import json
+import secrets
 import shutil
 import tempfile
+import time
 
 import pytest
 from selenium import webdriver
@@ -114,3 +120,47 @@ def test_page_says_why_a_stream_is_refused(browser, start_service, transport):
     browser.get(f"{service.base}/?stream=/events&transport={transport}&token=wrong")
     wait(browser, lambda d: status(d).startswith(f"refused ({transport}): 401 subscribing needs the subscribe token"), f"the 401 over {transport}")
     assert count(browser) == 0
+
+
+def make_jwt(secret: bytes, claims: dict) -> str:
+    """An HS256 JWT, as an app's login would mint it."""
+    b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()  # noqa: E731
+    signing_input = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(claims).encode())
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(signature)
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_page_subscribes_with_a_cookie_borne_jwt_and_a_tab_without_one_is_refused(browser, start_service, transport, tmp_path):
+    secret = secrets.token_hex(32)
+    key = tmp_path / "hs256.secret"
+    key.write_text(secret + "\n")
+    service = start_service(
+        "-interval", "100ms", "-jwt-key-file", str(key), "-jwt-audience", "wsevent", "-jwt-issuer", "https://app.test",
+        "-jwt-cookie", "wsevent_token",
+    )
+    token = make_jwt(secret.encode(), {
+        "iss": "https://app.test", "aud": "wsevent", "sub": "browser-user", "exp": int(time.time()) + 600,
+        "wsevent": {"subscribe": ["/events"]},
+    })
+    # The app's login sets the cookie on the server's host; the page then subscribes with no
+    # token in its URL: EventSource and WebSocket send the cookie themselves.
+    browser.get(f"{service.base}/livez")
+    browser.add_cookie({"name": "wsevent_token", "value": token, "path": "/", "httpOnly": True, "sameSite": "Strict"})
+    browser.get(f"{service.base}/?stream=/events&transport={transport}")
+    wait(browser, lambda d: count(d) >= 3, f"3 events over {transport} with the cookie")
+    assert browser.find_element(By.ID, "status").text == f"open ({transport})"
+    first = browser.current_window_handle
+
+    # A second tab on the same server by another name: the cookie belongs to 127.0.0.1, so this
+    # tab has none, and is refused with the reason.
+    browser.switch_to.new_window("tab")
+    browser.get(f"http://localhost:{service.port}/?stream=/events&transport={transport}")
+    expected = f"refused ({transport}): 401 subscribing needs a token: Authorization: Bearer TOKEN, or the cookie wsevent_token"
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == expected, f"the refused tab over {transport}")
+    assert count(browser) == 0
+
+    # The first tab is still subscribed.
+    browser.switch_to.window(first)
+    before = count(browser)
+    wait(browser, lambda d: count(d) >= before + 2, "events still arriving in the first tab")

@@ -1,14 +1,17 @@
+import NIOCore
 import NIOHTTP1
+import WSEventAuth
 import WSEventTransports
 
-/// Whether a request may publish: the checks, each once, then the one side effect of a
-/// publish that passed them, opening its stream with `-create-streams`.
+/// Whether a request may publish: the checks, each once, then the backend hook (when there is
+/// one), then the one side effect of a publish that passed them, opening its stream with
+/// `-create-streams`.
 enum PublishAdmission {
     /// The checks, in order: the first refusal is the answer. None has a side effect.
     static let checks: [AdmissionStep<PublishRequest>] = [
         .origin,
         .wellFormedQuery,
-        .publishToken,
+        .access,
         .streamExists,
         .storeReached,
         .streamIsOrigin,
@@ -16,11 +19,45 @@ enum PublishAdmission {
         .expectation,
     ]
 
-    /// Runs the checks, then opens the stream if the path has none yet (503 past `-max-streams`).
-    static func admit(_ head: HTTPRequestHead, context: ServiceContext) -> Result<AdmittedPublish, Refusal> {
+    /// Runs the checks alone: the request they passed, or the refusal. Changes nothing.
+    static func check(_ head: HTTPRequestHead, context: ServiceContext) -> Result<PublishRequest, Refusal> {
         var request = PublishRequest(head)
         if let refusal = checks.run(on: &request, context: context) { return .failure(refusal) }
-        return context.stream(found: request.stream, at: request.target.path).map { stream in
+        return .success(request)
+    }
+
+    /// Runs the checks, then opens the stream if the path has none yet (503 past
+    /// `-max-streams`); for a server without a backend hook (or a request in on the static
+    /// token), the whole admission.
+    static func admit(_ head: HTTPRequestHead, context: ServiceContext) -> Result<AdmittedPublish, Refusal> {
+        check(head, context: context).flatMap { open($0, context: context) }
+    }
+
+    /// The backend's question for a request that passed the checks; `nil`: none to ask.
+    static func question(for request: PublishRequest, context: ServiceContext, remoteAddress: SocketAddress?) -> HookRequest? {
+        BackendCheck.question(for: request, context: context, remoteAddress: remoteAddress)
+    }
+
+    /// Asks the backend, then opens the stream. Completes on `eventLoop`.
+    static func authorize(
+        _ request: PublishRequest,
+        question: HookRequest,
+        context: ServiceContext,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Result<AdmittedPublish, Refusal>> {
+        BackendCheck.ask(question, context: context, on: eventLoop).map { outcome in
+            outcome.flatMap { _ in
+                var request = request
+                // Removed as idle while the backend thought? Then the publish opens it again.
+                request.stream = context.registry.stream(at: request.target.path)
+                return open(request, context: context)
+            }
+        }
+    }
+
+    /// The side effect of a publish that passed: its stream, opened if the path has none.
+    static func open(_ request: PublishRequest, context: ServiceContext) -> Result<AdmittedPublish, Refusal> {
+        context.stream(found: request.stream, at: request.target.path).map { stream in
             AdmittedPublish(stream: stream, kind: request.kind, context: context, headers: request.headers, expectsContinue: request.expectsContinue)
         }
     }

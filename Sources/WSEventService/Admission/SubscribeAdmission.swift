@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WSEventAuth
 import WSEventStorage
 import WSEventTransports
 
@@ -13,7 +14,7 @@ enum SubscribeAdmission {
         .method,
         .origin,
         .wellFormedQuery,
-        .subscribeToken,
+        .access,
         .streamReady,
         .resumePoint,
         .consumerName,
@@ -27,10 +28,12 @@ enum SubscribeAdmission {
         return .success(request)
     }
 
-    /// Runs the checks, then, for a request that passed them all: opens its stream if it has
-    /// none yet (`-create-streams`; 503 past `-max-streams`), and claims its consumer name in
-    /// the store (409 for a name in use, 503 while the store is away), released when `channel`
-    /// closes. Completes on the channel's event loop; without a consumer name, at once.
+    /// Runs the checks, then asks the backend hook (when there is one and the request did not
+    /// come in on the static token), then, for a request that passed them all: opens its stream
+    /// if it has none yet (`-create-streams`; 503 past `-max-streams`), and claims its consumer
+    /// name in the store (409 for a name in use, 503 while the store is away), released when
+    /// `channel` closes. Completes on the channel's event loop; without a consumer name or a
+    /// hook, at once.
     static func admit(_ head: HTTPRequestHead, context: ServiceContext, channel: any Channel) -> EventLoopFuture<Result<AdmittedSubscription, Refusal>> {
         let eventLoop = channel.eventLoop
         let request: SubscribeRequest
@@ -38,12 +41,57 @@ enum SubscribeAdmission {
         case .success(let checked): request = checked
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
+        let question = BackendCheck.question(
+            for: request,
+            context: context,
+            remoteAddress: channel.remoteAddress,
+            resume: request.resume,
+            consumer: request.consumer
+        )
+        guard let question else { return open(request, grant: nil, context: context, channel: channel) }
+        return BackendCheck.ask(question, context: context, on: eventLoop).flatMap { outcome in
+            switch outcome {
+            case .failure(let refusal):
+                return eventLoop.makeSucceededFuture(.failure(refusal))
+            case .success(let grant):
+                // The stream the checks found may have been removed as idle while the backend
+                // thought: look again (and open it again, as a first subscriber would).
+                var request = request
+                request.stream = context.registry.stream(at: request.target.path)
+                return open(request, grant: grant, context: context, channel: channel)
+            }
+        }
+    }
+
+    /// What an authorized subscription does first: its expiry, its stream, its consumer name.
+    /// `grant` narrows it: with `history: false`, no replay, whatever `since` or the consumer's
+    /// position says.
+    private static func open(
+        _ request: SubscribeRequest,
+        grant: HookGrant?,
+        context: ServiceContext,
+        channel: any Channel
+    ) -> EventLoopFuture<Result<AdmittedSubscription, Refusal>> {
+        let eventLoop = channel.eventLoop
+        let expiresAt: NIODeadline?
+        switch BackendCheck.expiry(token: request.access.token, grant: grant, now: context.authorization.now(), loopNow: eventLoop.now) {
+        case .success(let deadline): expiresAt = deadline
+        case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
+        }
         let stream: WireEventStream
         switch context.stream(found: request.stream, at: request.target.path) {
         case .success(let found): stream = found
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
-        let admitted = AdmittedSubscription(stream: stream, transport: request.transport, resume: request.resume, headers: request.headers)
+        let history = grant?.history ?? true
+        var subscription = AdmittedSubscription(
+            stream: stream,
+            transport: request.transport,
+            resume: history ? request.resume : nil,
+            headers: request.headers
+        )
+        subscription.expiresAt = expiresAt
+        let admitted = subscription
         guard let name = request.consumer, let positions = context.store?.consumers else {
             return eventLoop.makeSucceededFuture(.success(admitted))
         }
@@ -52,7 +100,7 @@ enum SubscribeAdmission {
                 var admitted = admitted
                 admitted.lease = lease
                 // An explicit since (or Last-Event-ID) wins over the consumer's stored position.
-                admitted.resume = admitted.resume ?? lease.resume
+                if history { admitted.resume = admitted.resume ?? lease.resume }
                 return admitted
             }
         }

@@ -1,4 +1,6 @@
 import NIOHTTP1
+import NIOCore
+import WSEventAuth
 import WSEventStorage
 import WSEventStreams
 import WSEventTransports
@@ -28,6 +30,8 @@ struct SubscribeRequest: CheckedRequest {
     var resume: ResumePoint?
     /// `?consumer=NAME`: a named consumer whose position the store keeps.
     var consumer: String?
+    var access = Access.unchecked
+    var action: AccessAction { .subscribe }
 
     init(_ head: HTTPRequestHead) {
         self.head = head
@@ -59,4 +63,7 @@ struct AdmittedSubscription: Sendable {
     var headers: HTTPHeaders
     /// The named consumer's claim, released when the connection closes.
     var lease: (any ConsumerLease)?
+    /// When the subscription's authorization ends (a token's `exp`, the backend's expiry), on
+    /// the event loop's clock; `nil`: it does not.
+    var expiresAt: NIODeadline?
 }

@@ -11,7 +11,7 @@ import WSEventCore
     @Test func theChecksRunInTheirDocumentedOrder() {
         #expect(
             SubscribeAdmission.checks.map(\.name) == [
-                "stream exists", "method", "origin", "well-formed query", "subscribe token", "stream ready", "resume point", "consumer name",
+                "stream exists", "method", "origin", "well-formed query", "access", "stream ready", "resume point", "consumer name",
                 "subscribes",
             ]
         )

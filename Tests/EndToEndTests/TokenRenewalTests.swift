@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+import TestSupport
+
+/// `wsclient --token-file` across a token's expiry, with the built binaries: the server closes
+/// the subscription at `exp` (WebSocket 4401, SSE ended), wsclient reads the file again (which
+/// the test rewrote meanwhile, as a renewal would), reconnects with the new token and resumes:
+/// ids stay consecutive while events flow at 50/s.
+@Suite struct TokenRenewalTests {
+    @Test(arguments: ["ws", "sse"])
+    func wsclientRenewsFromItsFileAndLosesNothing(_ transport: String) async throws {
+        let keys = try await TestJWTKeys()
+        let hub = try await ServiceProcess([
+            "-no-produce", "-publish-token", "P", "-serve-address", "127.0.0.1:0",
+            "-jwt-key-file", keys.hsSecretFile, "-jwt-audience", TestJWTKeys.audience, "-jwt-issuer", TestJWTKeys.issuer,
+        ])
+        let port = hub.port
+        let tokenFile = keys.directory.appendingPathComponent("client.jwt")
+        try Data(try await keys.token(.hs256, subscribe: ["/events"], expiresIn: 2).utf8).write(to: tokenFile)
+        let count = 150
+        let scheme = transport == "ws" ? "ws" : "http"
+        let client = try ManagedProcess(Binaries.client, ["\(scheme)://127.0.0.1:\(port)/events", "--json", "--count", "\(count)", "--token-file", tokenFile.path])
+        try await eventually("wsclient subscribed") {
+            let health = try await HTTPExchange.send(port: port, "GET", "/healthz")
+            return health.body.contains(#""subscribers":1"#)
+        }
+        for index in 1...count {
+            let answer = try await HTTPExchange.send(
+                port: port, "POST", "/events", headers: ["Authorization": "Bearer P", "Content-Type": "text/plain"], body: Array("event \(index)".utf8)
+            )
+            #expect(answer.status == 200)
+            // Renewed well before the first token ends: the reconnect finds the new one.
+            if index == 25 {
+                try Data(try await keys.token(.hs256, subscribe: ["/events"], expiresIn: 600).utf8).write(to: tokenFile, options: .atomic)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await client.waitForExit() == 0, "\(client.stderr)")
+        let events = try JSONEvent.parseLines(client.stdout)
+        #expect(events.map(\.id) == Array(1...UInt64(count)), "\(client.stderr)")
+        // It did go through an expiry: the server ended the first subscription.
+        let ended = transport == "ws" ? "closed by the server with code 4401" : "the server ended the event stream"
+        #expect(client.stderr.contains(ended), "\(client.stderr)")
+        #expect(client.stderr.contains("reconnected"), "\(client.stderr)")
+    }
+
+    @Test func aRelayPresentsItsTokenFileUpstream() async throws {
+        let keys = try await TestJWTKeys()
+        let origin = try await ServiceProcess([
+            "-interval", "20ms", "-serve-address", "127.0.0.1:0",
+            "-jwt-key-file", keys.ecPublicFile, "-jwt-audience", TestJWTKeys.audience, "-jwt-issuer", TestJWTKeys.issuer,
+        ])
+        let tokenFile = keys.directory.appendingPathComponent("relay.jwt")
+        try Data(try await keys.token(.es256, subscribe: ["/events"], expiresIn: 2).utf8).write(to: tokenFile)
+        let relay = try await ServiceProcess([
+            "-no-produce", "-serve-address", "127.0.0.1:0", "-consume", "127.0.0.1:\(origin.port)/events", "-consume-token-file", tokenFile.path,
+        ])
+        try await eventually("the relay reached its upstream") {
+            try await HTTPExchange.send(port: relay.port, "GET", "/healthz").status == 200
+        }
+        try Data(try await keys.token(.es256, subscribe: ["/events"], expiresIn: 600).utf8).write(to: tokenFile, options: .atomic)
+        // Across the first token's expiry the relay reconnects with the new one and mirrors on.
+        let client = try ManagedProcess(Binaries.client, ["\(relay.port)", "events", "--json", "--count", "150"])
+        #expect(try await client.waitForExit() == 0, "\(client.stderr)")
+        let ids = try JSONEvent.parseLines(client.stdout).compactMap(\.id)
+        #expect(ids == Array(ids[0]..<(ids[0] + 150)), "consecutive through the relay")
+        #expect(try await relay.process.waitForLog("closed by the server with code 4401").contains("4401"))
+    }
+}
