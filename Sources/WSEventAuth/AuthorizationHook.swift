@@ -81,15 +81,23 @@ public final class AuthorizationHook: Sendable {
     /// cannot be asked is ``HookDecision/unavailable(_:)``.
     public func authorize(_ question: HookRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HookDecision> {
         let key = question.cacheKey
-        let promise = eventLoop.makePromise(of: HookDecision.self)
-        let lookup = cache.withLockedValue { $0.lookup(key, now: .now(), pending: { promise.futureResult }) }
+        // A promise only for a question this call asks: one made for an answer from the cache
+        // or from a question in flight would never be completed.
+        var asked: EventLoopPromise<HookDecision>?
+        let lookup = cache.withLockedValue { state in
+            state.lookup(key, now: .now()) {
+                let promise = eventLoop.makePromise(of: HookDecision.self)
+                asked = promise
+                return promise.futureResult
+            }
+        }
         switch lookup {
         case .cached(let decision):
-            promise.succeed(decision)
-            return promise.futureResult
+            return eventLoop.makeSucceededFuture(decision)
         case .inFlight(let answer):
             return answer.hop(to: eventLoop)
         case .ask:
+            guard let promise = asked else { preconditionFailure("HookCacheState answered .ask without taking the pending answer") }
             ask(question, key: key, promise: promise, on: eventLoop)
             return promise.futureResult
         }

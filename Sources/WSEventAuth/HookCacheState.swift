@@ -3,7 +3,7 @@ import NIOCore
 
 /// The backend's answers, each until it expires, and the questions in flight: so that a
 /// reconnect storm of one credential asks the backend once. Pure value logic (no lock, no I/O),
-/// generic over what stands for a pending answer; ``HookCache`` holds it behind a lock.
+/// generic over what stands for a pending answer; ``AuthorizationHook`` holds it behind a lock.
 ///
 /// Memory is bounded: at most `capacity` answers are kept; past it the oldest goes, expired or
 /// not (what is asked again is asked once more of the backend, no more).
