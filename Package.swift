@@ -317,6 +317,7 @@ let package = Package(
             name: "WSEventServiceTests",
             dependencies: [
                 nio("NIOConcurrencyHelpers"),
+                nio("NIOPosix"),
                 "WSEventService", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),

@@ -198,12 +198,12 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         publishInFlight = true
         let body = channelContext.channel.allocator.buffer(capacity: 0)
-        guard let question = PublishAdmission.question(for: request, context: context, remoteAddress: channelContext.channel.remoteAddress) else {
+        guard let answer = PublishAdmission.ask(request, context: context, channel: channelContext.channel) else {
             return proceed(PublishAdmission.open(request, context: context), head: head, body: body, ended: false, channelContext: channelContext)
         }
         state = .authorizing(head, body, ended: false)
         let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
-        PublishAdmission.authorize(request, question: question, context: context, on: channelContext.eventLoop).whenSuccess { outcome in
+        answer.whenSuccess { outcome in
             let (handler, channelContext) = loopBound.value
             // The connection went away, or the body was refused (413), meanwhile.
             guard channelContext.channel.isActive, case .authorizing(let head, let body, let ended) = handler.state else { return }

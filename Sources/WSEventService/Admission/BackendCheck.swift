@@ -9,10 +9,52 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The backend hook's turn in an admission (`-authorize-url`): asked after every synchronous
-/// check has passed (so a request the server refuses anyway costs the backend nothing) and
-/// before anything is opened or claimed (so a request the backend refuses has changed
-/// nothing). Its refusals, and its silence, are the client's answer.
+/// The backend hook's step of a subscribe's admission (``AdmissionQuestion``): asked unless the
+/// static token let the request in; notes the backend's grant (an expiry, no history).
+extension AdmissionQuestion where Request == SubscribeRequest {
+    static let backendHook = Self("backend hook") { request, context, channel in
+        let question = BackendCheck.question(
+            for: request,
+            context: context,
+            remoteAddress: channel.remoteAddress,
+            resume: request.resume,
+            consumer: request.consumer
+        )
+        return question.map { question in
+            BackendCheck.ask(question, context: context, on: channel.eventLoop).map { outcome in
+                outcome.map { grant in
+                    var request = request
+                    request.grant = grant
+                    // Removed as idle while the backend thought? Then it is opened again, as
+                    // for a first subscriber.
+                    request.stream = context.registry.stream(at: request.target.path)
+                    return request
+                }
+            }
+        }
+    }
+}
+
+/// The backend hook's step of a publish's admission (``AdmissionQuestion``): asked unless the
+/// static token let the request in.
+extension AdmissionQuestion where Request == PublishRequest {
+    static let backendHook = Self("backend hook") { request, context, channel in
+        let question = BackendCheck.question(for: request, context: context, remoteAddress: channel.remoteAddress)
+        return question.map { question in
+            BackendCheck.ask(question, context: context, on: channel.eventLoop).map { outcome in
+                outcome.map { _ in
+                    var request = request
+                    // Removed as idle while the backend thought? Then the publish opens it again.
+                    request.stream = context.registry.stream(at: request.target.path)
+                    return request
+                }
+            }
+        }
+    }
+}
+
+/// The backend hook (`-authorize-url`): the question a request that passed the checks makes,
+/// and what its answer means. Its refusals, and its silence, are the client's answer.
 enum BackendCheck {
     /// The question for a request that passed the access step, or `nil` when the hook is not
     /// to be asked (there is none, or the static token let the request in).

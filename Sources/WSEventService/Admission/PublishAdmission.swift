@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import WSEventAuth
 import WSEventTransports
 
 /// Whether a request may publish: the checks, each once, then the backend hook (when there is
@@ -33,25 +32,15 @@ enum PublishAdmission {
         check(head, context: context).flatMap { open($0, context: context) }
     }
 
-    /// The backend's question for a request that passed the checks; `nil`: none to ask.
-    static func question(for request: PublishRequest, context: ServiceContext, remoteAddress: SocketAddress?) -> HookRequest? {
-        BackendCheck.question(for: request, context: context, remoteAddress: remoteAddress)
-    }
+    /// Asked once the checks have passed, before the stream is opened.
+    static let question: AdmissionQuestion<PublishRequest> = .backendHook
 
-    /// Asks the backend, then opens the stream. Completes on `eventLoop`.
-    static func authorize(
-        _ request: PublishRequest,
-        question: HookRequest,
-        context: ServiceContext,
-        on eventLoop: any EventLoop
-    ) -> EventLoopFuture<Result<AdmittedPublish, Refusal>> {
-        BackendCheck.ask(question, context: context, on: eventLoop).map { outcome in
-            outcome.flatMap { _ in
-                var request = request
-                // Removed as idle while the backend thought? Then the publish opens it again.
-                request.stream = context.registry.stream(at: request.target.path)
-                return open(request, context: context)
-            }
+    /// For a request that passed the checks: the backend's answer, then its stream; `nil` when
+    /// there is nothing to ask (``open(_:context:)`` is the rest of the admission). Completes on
+    /// the channel's event loop.
+    static func ask(_ request: PublishRequest, context: ServiceContext, channel: any Channel) -> EventLoopFuture<Result<AdmittedPublish, Refusal>>? {
+        question.ask(request, context, channel).map { answer in
+            answer.map { outcome in outcome.flatMap { open($0, context: context) } }
         }
     }
 

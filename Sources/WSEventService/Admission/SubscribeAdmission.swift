@@ -28,6 +28,9 @@ enum SubscribeAdmission {
         return .success(request)
     }
 
+    /// Asked once the checks have passed, before anything is opened.
+    static let question: AdmissionQuestion<SubscribeRequest> = .backendHook
+
     /// Runs the checks, then asks the backend hook (when there is one and the request did not
     /// come in on the static token), then, for a request that passed them all: opens its stream
     /// if it has none yet (`-create-streams`; 503 past `-max-streams`), and claims its consumer
@@ -41,38 +44,25 @@ enum SubscribeAdmission {
         case .success(let checked): request = checked
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
-        let question = BackendCheck.question(
-            for: request,
-            context: context,
-            remoteAddress: channel.remoteAddress,
-            resume: request.resume,
-            consumer: request.consumer
-        )
-        guard let question else { return open(request, grant: nil, context: context, channel: channel) }
-        return BackendCheck.ask(question, context: context, on: eventLoop).flatMap { outcome in
+        guard let answer = question.ask(request, context, channel) else { return open(request, context: context, channel: channel) }
+        return answer.flatMap { outcome in
             switch outcome {
-            case .failure(let refusal):
-                return eventLoop.makeSucceededFuture(.failure(refusal))
-            case .success(let grant):
-                // The stream the checks found may have been removed as idle while the backend
-                // thought: look again (and open it again, as a first subscriber would).
-                var request = request
-                request.stream = context.registry.stream(at: request.target.path)
-                return open(request, grant: grant, context: context, channel: channel)
+            case .failure(let refusal): eventLoop.makeSucceededFuture(.failure(refusal))
+            case .success(let request): open(request, context: context, channel: channel)
             }
         }
     }
 
     /// What an authorized subscription does first: its expiry, its stream, its consumer name.
-    /// `grant` narrows it: with `history: false`, no replay, whatever `since` or the consumer's
-    /// position says.
+    /// The backend's grant narrows it: with `history: false`, no replay, whatever `since` or the
+    /// consumer's position says.
     private static func open(
         _ request: SubscribeRequest,
-        grant: HookGrant?,
         context: ServiceContext,
         channel: any Channel
     ) -> EventLoopFuture<Result<AdmittedSubscription, Refusal>> {
         let eventLoop = channel.eventLoop
+        let grant = request.grant
         let expiresAt: NIODeadline?
         switch BackendCheck.expiry(token: request.access.token, grant: grant, now: context.authorization.now(), loopNow: eventLoop.now) {
         case .success(let deadline): expiresAt = deadline

@@ -31,6 +31,8 @@ struct SubscribeRequest: CheckedRequest {
     /// `?consumer=NAME`: a named consumer whose position the store keeps.
     var consumer: String?
     var access = Access.unchecked
+    /// What the backend hook's `200` allowed (an expiry, no history); `nil`: it was not asked.
+    var grant: HookGrant?
     var action: AccessAction { .subscribe }
 
     init(_ head: HTTPRequestHead) {
