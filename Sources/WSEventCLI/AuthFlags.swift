@@ -81,8 +81,8 @@ public struct AuthFlags: ParsableArguments {
             )
             do {
                 _ = try JWTKeyMaterial.read(settings)
-            } catch {
-                throw ValidationError("\(keyFiles.isEmpty ? "-jwks-file" : "-jwt-key-file"): \(error)")
+            } catch let error as JWTKeyFileError {
+                throw ValidationError("\(jwksFiles.contains(error.file) ? "-jwks-file" : "-jwt-key-file"): \(error)")
             }
             configuration.jwt = settings
         }
@@ -118,7 +118,11 @@ public struct AuthFlags: ParsableArguments {
         }
     }
 
+    /// A comma-separated list, each item without the spaces around it (a space inside one is
+    /// part of it: a file name may have one, and a header name that has one is refused).
     private static func list(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+        (text ?? "").split(separator: ",").map { item in
+            String(item.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }.filter { !$0.isEmpty }
     }
 }
