@@ -112,6 +112,33 @@ import WSEventCore
         }
     }
 
+    /// A `..` segment, sent as is or %-encoded, names no stream and matches no grant, not even
+    /// `/**`: a subscribe hears 404 (the path is checked first), a publish 403.
+    @Test func aDotDotPathIsNeverGranted() async throws {
+        let keys = try await TestJWTKeys()
+        let token = try await keys.token(.rs256, subscribe: ["/**"], publish: ["/**"])
+        try await withEventServer({
+            $0.jwt = keys.settings()
+            $0.createStreams = true
+        }) { server in
+            for target in ["/rooms/../events", "/rooms/%2E%2E/events", "/rooms/..", "/.."] {
+                for transport in AccessProbe.Transport.allCases {
+                    let answer = try await AccessProbe.answer(port: server.port, transport, target, headers: ["Authorization": "Bearer \(token)"])
+                    let path = RequestTarget(target).path
+                    if transport == .publish {
+                        #expect(answer.status == 403, "\(target) \(transport): \(answer.body)")
+                        #expect(answer.body == "the token does not grant publish on \(path)\n")
+                    } else {
+                        #expect(answer.status == 404, "\(target) \(transport): \(answer.body)")
+                    }
+                }
+            }
+            #expect(server.registry.all.map(\.path) == ["/events"], "nothing was opened")
+            // The same token reaches an ordinary path.
+            #expect(try await AccessProbe.answer(port: server.port, .sse, "/rooms/1", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+        }
+    }
+
     /// Whatever a client sends as a token: 401, and the server serves the next client.
     @Test func garbageTokensGet401AndTheServerGoesOn() async throws {
         let keys = try await TestJWTKeys()
