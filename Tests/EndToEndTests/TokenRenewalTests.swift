@@ -8,8 +8,19 @@ import TestSupport
 /// the test rewrote meanwhile, as a renewal would), reconnects with the new token and resumes:
 /// ids stay consecutive while events flow at 50/s.
 @Suite struct TokenRenewalTests {
-    @Test(arguments: ["ws", "sse"])
-    func wsclientRenewsFromItsFileAndLosesNothing(_ transport: String) async throws {
+    /// When the file is rewritten.
+    enum Renewal: String, CaseIterable, CustomStringConvertible {
+        /// Before the first token ends: the reconnect after the expiry finds the new token.
+        case beforeTheExpiry
+        /// Only once a reconnect with the expired token was refused (401), which wsclient with a
+        /// token file retries: the retry after the rewrite gets in.
+        case afterARefusal
+
+        var description: String { rawValue }
+    }
+
+    @Test(arguments: ["ws", "sse"], Renewal.allCases)
+    func wsclientRenewsFromItsFileAndLosesNothing(_ transport: String, renewal: Renewal) async throws {
         let keys = try await TestJWTKeys()
         let hub = try await ServiceProcess([
             "-no-produce", "-publish-token", "P", "-serve-address", "127.0.0.1:0",
@@ -25,16 +36,28 @@ import TestSupport
             let health = try await HTTPExchange.send(port: port, "GET", "/healthz")
             return health.body.contains(#""subscribers":1"#)
         }
-        for index in 1...count {
-            let answer = try await HTTPExchange.send(
-                port: port, "POST", "/events", headers: ["Authorization": "Bearer P", "Content-Type": "text/plain"], body: Array("event \(index)".utf8)
-            )
-            #expect(answer.status == 200)
-            // Renewed well before the first token ends: the reconnect finds the new one.
-            if index == 25 {
-                try Data(try await keys.token(.hs256, subscribe: ["/events"], expiresIn: 600).utf8).write(to: tokenFile, options: .atomic)
+        let renew: @Sendable () async throws -> Void = {
+            try Data(try await keys.token(.hs256, subscribe: ["/events"], expiresIn: 600).utf8).write(to: tokenFile, options: .atomic)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if renewal == .afterARefusal {
+                group.addTask {
+                    try await hub.process.waitForLog("refused subscribe with 401")
+                    try await renew()
+                }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            // 50 events a second, by the clock: each publish at its own instant, however long
+            // the ones before it took.
+            let start = ContinuousClock.now
+            for index in 1...count {
+                try await Task.sleep(until: start + .milliseconds(20 * (index - 1)))
+                let answer = try await HTTPExchange.send(
+                    port: port, "POST", "/events", headers: ["Authorization": "Bearer P", "Content-Type": "text/plain"], body: Array("event \(index)".utf8)
+                )
+                #expect(answer.status == 200)
+                if renewal == .beforeTheExpiry, index == 25 { try await renew() }
+            }
+            try await group.waitForAll()
         }
         #expect(try await client.waitForExit() == 0, "\(client.stderr)")
         let events = try JSONEvent.parseLines(client.stdout)
