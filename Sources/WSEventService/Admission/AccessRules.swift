@@ -40,7 +40,9 @@ enum AccessRules {
         if let verifier = configured.verifier {
             let settings = verifier.settings
             guard let token = credentials.jwt(allowsQuery: settings.allowsQueryToken) else {
-                return .failure(.missingToken(action, sources: sources(settings, staticToken: configured.staticToken != nil)))
+                // The static subscribe token may come as ?token=; the publish token may not.
+                let staticQuery = action == .subscribe && configured.staticToken != nil
+                return .failure(.missingToken(action, sources: sources(settings, staticQuery: staticQuery)))
             }
             switch verifier.verify(Substring(token), now: now) {
             case .failure(let rejection):
@@ -74,10 +76,10 @@ enum AccessRules {
     }
 
     /// Where a token may come from, for the 401 that says none came.
-    private static func sources(_ settings: JWTSettings, staticToken: Bool) -> String {
+    private static func sources(_ settings: JWTSettings, staticQuery: Bool) -> String {
         var places = ["Authorization: Bearer TOKEN"]
         if let cookie = settings.cookieName { places.append("the cookie \(cookie)") }
-        if settings.allowsQueryToken || staticToken { places.append("?token=TOKEN") }
+        if settings.allowsQueryToken || staticQuery { places.append("?token=TOKEN") }
         return places.joined(separator: ", or ")
     }
 }

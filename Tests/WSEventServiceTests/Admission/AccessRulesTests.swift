@@ -82,6 +82,27 @@ import WSEventCore
         #expect(try decide(.subscribe, [:], jwt: false).get() == .open)
     }
 
+    /// The 401 for a request with no token names the places this server reads one from for
+    /// that action: the static subscribe token may come as `?token=`, the publish token not.
+    @Test func aMissingTokenIsToldWhereTokensGo() async throws {
+        let keys = try await TestJWTKeys()
+        let verifier = try await JWTVerifier(settings: keys.settings(cookie: "wsevent_token"))
+        func message(_ action: AccessAction, staticToken: String?) -> String? {
+            let decided = AccessRules.decide(
+                action,
+                path: "/rooms/1",
+                credentials: PresentedCredentials(),
+                configured: AccessRules.Configured(staticToken: staticToken, verifier: verifier, hook: false),
+                now: Date()
+            )
+            guard case .failure(let refusal) = decided else { return nil }
+            return refusal.message
+        }
+        #expect(message(.subscribe, staticToken: nil) == "subscribing needs a token: Authorization: Bearer TOKEN, or the cookie wsevent_token")
+        #expect(message(.subscribe, staticToken: "S") == "subscribing needs a token: Authorization: Bearer TOKEN, or the cookie wsevent_token, or ?token=TOKEN")
+        #expect(message(.publish, staticToken: "P") == "publishing needs a token: Authorization: Bearer TOKEN, or the cookie wsevent_token")
+    }
+
     @Test func theAnswersSayWhatRFC6750Asks() async throws {
         let keys = try await TestJWTKeys()
         let verifier = try await JWTVerifier(settings: keys.settings())
