@@ -1,13 +1,8 @@
 """The demo page in a real headless Chromium: EventSource, WebSocket, publishing, CORS, restart."""
 
-import base64
-import hashlib
-import hmac
-import json
 import secrets
 import shutil
 import tempfile
-import time
 
 import pytest
 from selenium import webdriver
@@ -15,6 +10,8 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import mint_jwt
 
 TOKEN = "browser-token"
 
@@ -122,14 +119,6 @@ def test_page_says_why_a_stream_is_refused(browser, start_service, transport):
     assert count(browser) == 0
 
 
-def make_jwt(secret: bytes, claims: dict) -> str:
-    """An HS256 JWT, as an app's login would mint it."""
-    b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()  # noqa: E731
-    signing_input = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(claims).encode())
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64(signature)
-
-
 @pytest.mark.parametrize("transport", ["sse", "ws"])
 def test_page_subscribes_with_a_cookie_borne_jwt_and_a_tab_without_one_is_refused(browser, start_service, transport, tmp_path):
     secret = secrets.token_hex(32)
@@ -139,10 +128,7 @@ def test_page_subscribes_with_a_cookie_borne_jwt_and_a_tab_without_one_is_refuse
         "-interval", "100ms", "-jwt-key-file", str(key), "-jwt-audience", "wsevent", "-jwt-issuer", "https://app.test",
         "-jwt-cookie", "wsevent_token",
     )
-    token = make_jwt(secret.encode(), {
-        "iss": "https://app.test", "aud": "wsevent", "sub": "browser-user", "exp": int(time.time()) + 600,
-        "wsevent": {"subscribe": ["/events"]},
-    })
+    token = mint_jwt(key, "--aud", "wsevent", "--iss", "https://app.test", "--sub", "browser-user", "--subscribe", "/events", "--ttl", "600")
     # The app's login sets the cookie on the server's host; the page then subscribes with no
     # token in its URL: EventSource and WebSocket send the cookie themselves.
     browser.get(f"{service.base}/livez")
