@@ -7,21 +7,9 @@ import TestSupport
 
 /// The token parser against what an attacker can send: random bytes, random parts that look
 /// like a JWT, huge and deeply nested JSON in the header and the payload. Every case is
-/// refused (invalid_token), none crashes; the whole run finishing is the "no hang".
+/// refused (invalid_token), none crashes; the whole run finishing is the "no hang". The random
+/// cases come from TestSupport's seeded generator, so a failure replays from its round.
 @Suite struct TokenFuzzTests {
-    /// A small deterministic generator, so a failure can be replayed by its seed.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    }
-
     static func refused(_ verifier: JWTVerifier, _ token: String) -> Bool {
         if case .failure(let rejection) = verifier.verify(Substring(token)) { return rejection.kind == .invalidToken }
         return false
@@ -33,14 +21,14 @@ import TestSupport
     @Test func randomBytesAndRandomPartsAreRefused() async throws {
         let keys = try await TestJWTKeys()
         let verifier = try await JWTVerifier(settings: keys.settings())
-        var random = SplitMix64(state: 19)
+        var random = SplitMix64(seed: 19)
         for round in 0..<2000 {
-            let length = Int(random.next() % 300)
+            let length = random.int(0...299)
             let raw = String(decoding: random.bytes(length), as: UTF8.self)
             #expect(Self.refused(verifier, raw), "round \(round): random bytes")
-            let parts = (0..<3).map { _ in Self.b64(random.bytes(Int(random.next() % 120))) }.joined(separator: ".")
+            let parts = (0..<3).map { _ in Self.b64(random.bytes(random.int(0...119))) }.joined(separator: ".")
             #expect(Self.refused(verifier, parts), "round \(round): random parts")
-            let header = Self.b64(#"{"alg":"HS256"}"#) + "." + Self.b64(random.bytes(Int(random.next() % 200))) + "." + Self.b64(random.bytes(32))
+            let header = Self.b64(#"{"alg":"HS256"}"#) + "." + Self.b64(random.bytes(random.int(0...199))) + "." + Self.b64(random.bytes(32))
             #expect(Self.refused(verifier, header), "round \(round): a real header, a random payload")
         }
     }

@@ -151,6 +151,22 @@ import WSEventCore
                 let answer = try await AccessProbe.answer(port: server.port, transport, "/events", headers: ["Authorization": "Bearer \(garbage)"])
                 #expect(answer.status == 401, "round \(round)")
             }
+            // Nested and oversized JSON, as large as a request head carries.
+            let b64 = { (text: String) in Data(text.utf8).base64URL }
+            let payload = TestJWTKeys.goodPayload(subscribe: ["/events"])
+            let nested = [
+                b64(#"{"alg":"HS256","x":"# + String(repeating: "[", count: 1900) + String(repeating: "]", count: 1900) + "}") + "." + b64(payload) + ".AAAA",
+                b64(#"{"alg":"HS256"}"#) + "." + b64(String(repeating: #"{"a":"#, count: 3000) + "1" + String(repeating: "}", count: 3000)) + ".AAAA",
+                b64(#"{"alg":"HS256","x":""# + String(repeating: "a", count: 12_000) + #""}"#) + "." + b64(payload) + ".AAAA",
+                String(repeating: "A", count: JWTKeySet.maxTokenBytes + 1),
+            ]
+            for (index, token) in nested.enumerated() {
+                for transport in AccessProbe.Transport.allCases {
+                    let answer = try await AccessProbe.answer(port: server.port, transport, "/events", headers: ["Authorization": "Bearer \(token)"])
+                    #expect(answer.status == 401, "nested case \(index), \(transport)")
+                    #expect(answer.header("WWW-Authenticate") == #"Bearer error="invalid_token""#)
+                }
+            }
             let good = try await AccessProbe.answer(port: server.port, .sse, "/events", headers: ["Authorization": "Bearer \(try await keys.token(.hs256, subscribe: ["/events"]))"])
             #expect(good.status == 200)
         }
