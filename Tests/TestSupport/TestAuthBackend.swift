@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// An app's authorization backend, for the `-authorize-url` tests: an HTTP server on
 /// 127.0.0.1 that records each question (the JSON the wsevent server POSTs) and answers as the
@@ -33,7 +34,7 @@ public final class TestAuthBackend: Sendable {
     /// The port on 127.0.0.1.
     public var port: Int { channel.localAddress?.port ?? 0 }
     /// The URL to give `-authorize-url`.
-    public var url: String { "http://127.0.0.1:\(port)/internal/wsevent-auth" }
+    public var url: String { "\(scheme)://127.0.0.1:\(port)/internal/wsevent-auth" }
     /// The questions received, as JSON text, in order.
     public var questions: [String] { record.withLockedValue { $0 } }
     /// The questions received, decoded.
@@ -41,29 +42,45 @@ public final class TestAuthBackend: Sendable {
         questions.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    private init(channel: Channel, record: NIOLockedValueBox<[String]>) {
+    private let scheme: String
+
+    private init(channel: Channel, record: NIOLockedValueBox<[String]>, scheme: String) {
         self.channel = channel
         self.record = record
+        self.scheme = scheme
     }
 
-    public static func start(_ script: @escaping Script) async throws -> TestAuthBackend {
+    /// Listens on 127.0.0.1 with a free port; over TLS with `tls`'s certificate (the URL is then
+    /// `https://`).
+    public static func start(tls: TestCertificates? = nil, _ script: @escaping Script) async throws -> TestAuthBackend {
         let record = NIOLockedValueBox<[String]>([])
+        let context = try tls.map { certificates in
+            try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.certificateFile).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.keyFile, format: .pem))
+                )
+            )
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(script: script, record: record))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return TestAuthBackend(channel: channel, record: record)
+        return TestAuthBackend(channel: channel, record: record, scheme: tls == nil ? "http" : "https")
     }
 
     /// Answers every question with `answer`.
-    public static func start(always answer: Answer) async throws -> TestAuthBackend {
-        try await start { _ in answer }
+    public static func start(tls: TestCertificates? = nil, always answer: Answer) async throws -> TestAuthBackend {
+        try await start(tls: tls) { _ in answer }
     }
 
     public func stop() async {

@@ -101,6 +101,28 @@ import WSEventCore
         await broken.stop()
     }
 
+    /// An `https://` hook is verified: against `-tls-ca`'s file it answers; against the
+    /// system's roots, which do not know its CA, it cannot be asked, and that is a 503.
+    @Test func anHTTPSBackendIsVerified() async throws {
+        let certificates = try await TestCertificates()
+        let backend = try await TestAuthBackend.start(tls: certificates, always: .init(status: 200))
+        #expect(backend.url.hasPrefix("https://"))
+        let url = backend.url
+        try await withEventServer({
+            $0.authorizeHook = HookSettings(url: url, caFile: certificates.caFile)
+            $0.createStreams = true
+        }) { server in
+            let answer = try await AccessProbe.answer(port: server.port, .sse, "/rooms/7")
+            #expect(answer.status == 200, "\(answer.body)")
+        }
+        try await Self.withHookedServer(backend) { server in
+            let answer = try await AccessProbe.answer(port: server.port, .sse, "/rooms/7")
+            #expect(answer.status == 503, "an unverified backend is no open door")
+        }
+        #expect(backend.questions.count == 1, "only the verified connection got to ask")
+        await backend.stop()
+    }
+
     @Test func aHundredReconnectsCostOneCallWithinMaxAge() async throws {
         let backend = try await TestAuthBackend.start(always: .init(status: 200, headers: ["Cache-Control": "max-age=60"]))
         try await Self.withHookedServer(backend) { server in
