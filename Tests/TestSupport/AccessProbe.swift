@@ -23,17 +23,8 @@ public enum AccessProbe {
             let socket = try RawSocket(port: port)
             let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
             let (head, rest) = try await socket.upgrade(target, protocols: ["wsevent.v1"], extraHeaders: extra)
-            var answer = HTTPExchange.parse(head: head, body: [])
-            if answer.status != 101 {
-                let length = answer.header("Content-Length").flatMap { Int($0) } ?? 0
-                var body = rest
-                while body.count < length {
-                    let chunk = try await socket.receive()
-                    guard !chunk.isEmpty else { break }
-                    body += chunk
-                }
-                answer.body = String(decoding: body.prefix(length), as: UTF8.self)
-            }
+            // A refusal's body follows its head; after a 101 come frames, not read here.
+            let answer = head.hasPrefix("HTTP/1.1 101") ? HTTPExchange.parse(head: head, body: []) : try await HTTPExchange.completing(head: head, rest: rest, on: socket).answer
             socket.shutdownWrite()
             return answer
         case .sse:

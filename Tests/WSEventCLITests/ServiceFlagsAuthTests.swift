@@ -6,21 +6,7 @@ import WSEventCore
 
 /// The authorization flags (docs/AUTH.md, "Flags"): from flags or the environment, each checked
 /// before anything listens, one line for what is wrong.
-@Suite struct ServiceFlagsAuthTests {
-    func configuration(_ arguments: [String], env: [String: String] = [:]) throws -> ServiceConfiguration {
-        try ServiceFlags.parseGoStyle(arguments).configuration(environment: env)
-    }
-
-    /// The one line the command would print for `arguments`.
-    func refusal(_ arguments: [String], env: [String: String] = [:]) -> String {
-        do {
-            _ = try configuration(arguments, env: env)
-            return "accepted"
-        } catch {
-            return ServiceFlags.message(for: error)
-        }
-    }
-
+@Suite struct ServiceFlagsAuthTests: FlagsUnderTest {
     static let audience = ["-jwt-audience", TestJWTKeys.audience, "-jwt-issuer", TestJWTKeys.issuer]
 
     @Test func keysAudienceIssuerAndSourcesComeFromFlagsOrTheEnvironment() async throws {

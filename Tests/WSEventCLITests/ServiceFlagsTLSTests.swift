@@ -4,21 +4,7 @@ import WSEventCLI
 import WSEventCore
 
 /// `-tls-cert`, `-tls-key` and `-tls-ca`, from flags or the environment, each file loaded once.
-@Suite struct ServiceFlagsTLSTests {
-    func configuration(_ arguments: [String], env: [String: String] = [:]) throws -> ServiceConfiguration {
-        try ServiceFlags.parseGoStyle(arguments).configuration(environment: env)
-    }
-
-    /// The one line the command would print for `arguments`.
-    func refusal(_ arguments: [String], env: [String: String] = [:]) -> String {
-        do {
-            _ = try configuration(arguments, env: env)
-            return "accepted"
-        } catch {
-            return ServiceFlags.message(for: error)
-        }
-    }
-
+@Suite struct ServiceFlagsTLSTests: FlagsUnderTest {
     @Test func certificateKeyAndCAComeFromFlagsOrTheEnvironment() async throws {
         let certificates = try await TestCertificates()
         #expect(try configuration([]).tls == nil)
