@@ -32,7 +32,7 @@ import TestSupport
         let count = 150
         let scheme = transport == "ws" ? "ws" : "http"
         let client = try ManagedProcess(Binaries.client, ["\(scheme)://127.0.0.1:\(port)/events", "--json", "--count", "\(count)", "--token-file", tokenFile.path])
-        try await eventually("wsclient subscribed") {
+        try await eventually("wsclient subscribed", timeout: 60) {
             let health = try await HTTPExchange.send(port: port, "GET", "/healthz")
             return health.body.contains(#""subscribers":1"#)
         }

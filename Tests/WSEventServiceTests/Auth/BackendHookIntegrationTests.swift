@@ -8,9 +8,12 @@ import WSEventCore
 /// `-authorize-url` against a real HTTP server the test runs: what the backend is asked, and
 /// what its answers (and its silence) mean for WebSocket and SSE subscribers and publishers.
 @Suite struct BackendHookIntegrationTests {
+    /// A server asking `backend`. The default timeout is far above any answer's delay here, so
+    /// that a backend meant to answer is not taken for a silent one on a loaded machine; the
+    /// slow backend's test sets a short one.
     static func withHookedServer<T: Sendable>(
         _ backend: TestAuthBackend,
-        timeout: Duration = .seconds(1),
+        timeout: Duration = .seconds(30),
         _ configure: @escaping @Sendable (inout ServiceConfiguration) -> Void = { _ in },
         _ body: @Sendable (EventServer) async throws -> T
     ) async throws -> T {
@@ -109,7 +112,7 @@ import WSEventCore
         #expect(backend.url.hasPrefix("https://"))
         let url = backend.url
         try await withEventServer({
-            $0.authorizeHook = HookSettings(url: url, caFile: certificates.caFile)
+            $0.authorizeHook = HookSettings(url: url, timeout: .seconds(30), caFile: certificates.caFile)
             $0.createStreams = true
         }) { server in
             let answer = try await AccessProbe.answer(port: server.port, .sse, "/rooms/7")
