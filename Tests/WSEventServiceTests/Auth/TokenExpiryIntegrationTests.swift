@@ -13,17 +13,18 @@ import WSEventCore
             $0.jwt = keys.settings()
             $0.publishToken = "P"
         }) { server in
-            let token = try await keys.token(.es256, subscribe: ["/events"], expiresIn: 2)
-            let socket = try RawSocket(port: server.port)
-            let (head, rest) = try await socket.upgrade("/events", protocols: ["wsevent.v1"], extraHeaders: "Authorization: Bearer \(token)\r\n")
-            #expect(head.hasPrefix("HTTP/1.1 101"))
-            let sse = try await SSETestClient(port: server.port, "/events", headers: ["Authorization": "Bearer \(token)"])
-            #expect(sse.head.status == 200)
-            try await eventually("both joined") { server.stream.status.subscribers == 2 }
+            // Published first and replayed (since=0): nothing here waits on the clock but the
+            // token's own two seconds.
             let published = try await HTTPExchange.send(
                 port: server.port, "POST", "/events", headers: ["Authorization": "Bearer P", "Content-Type": "text/plain"], body: Array("before".utf8)
             )
             #expect(published.status == 200)
+            let token = try await keys.token(.es256, subscribe: ["/events"], expiresIn: 2)
+            let socket = try RawSocket(port: server.port)
+            let (head, rest) = try await socket.upgrade("/events?since=0", protocols: ["wsevent.v1"], extraHeaders: "Authorization: Bearer \(token)\r\n")
+            #expect(head.hasPrefix("HTTP/1.1 101"))
+            let sse = try await SSETestClient(port: server.port, "/events?since=0", headers: ["Authorization": "Bearer \(token)"])
+            #expect(sse.head.status == 200)
 
             let frames = await socket.receiveFramesUntilClose(after: rest)
             #expect(frames.last?.closeCode == 4401, "\(frames.map(\.opcode))")
