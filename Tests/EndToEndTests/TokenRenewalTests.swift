@@ -32,12 +32,22 @@ import TestSupport
         let count = 150
         let scheme = transport == "ws" ? "ws" : "http"
         let client = try ManagedProcess(Binaries.client, ["\(scheme)://127.0.0.1:\(port)/events", "--json", "--count", "\(count)", "--token-file", tokenFile.path])
-        try await eventually("wsclient subscribed", timeout: 60) {
-            let health = try await HTTPExchange.send(port: port, "GET", "/healthz")
-            return health.body.contains(#""subscribers":1"#)
+        let subscribed: @Sendable () async throws -> Bool = {
+            try await HTTPExchange.send(port: port, "GET", "/healthz").body.contains(#""subscribers":1"#)
         }
         let renew: @Sendable () async throws -> Void = {
             try Data(try await keys.token(.hs256, subscribe: ["/events"], expiresIn: 600).utf8).write(to: tokenFile, options: .atomic)
+        }
+        try await eventually("wsclient subscribed, or refused", timeout: 60) {
+            try await subscribed() || hub.process.stderr.contains("refused subscribe with 401")
+        }
+        // On a machine too loaded for wsclient to get in within the first token's two seconds,
+        // it is refused with it: renewed now, it gets in with the next (and what follows tests
+        // the renewal after a refusal only).
+        let firstTokenGotIn = !hub.process.stderr.contains("refused subscribe with 401")
+        if !firstTokenGotIn {
+            try await renew()
+            try await eventually("wsclient subscribed with the renewed token", timeout: 60) { try await subscribed() }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             if renewal == .afterARefusal {
@@ -63,9 +73,11 @@ import TestSupport
         let events = try JSONEvent.parseLines(client.stdout)
         #expect(events.map(\.id) == Array(1...UInt64(count)), "\(client.stderr)")
         // It did go through an expiry: the server ended the first subscription.
-        let ended = transport == "ws" ? "closed by the server with code 4401" : "the server ended the event stream"
-        #expect(client.stderr.contains(ended), "\(client.stderr)")
-        #expect(client.stderr.contains("reconnected"), "\(client.stderr)")
+        if firstTokenGotIn {
+            let ended = transport == "ws" ? "closed by the server with code 4401" : "the server ended the event stream"
+            #expect(client.stderr.contains(ended), "\(client.stderr)")
+            #expect(client.stderr.contains("reconnected"), "\(client.stderr)")
+        }
     }
 
     @Test func aRelayPresentsItsTokenFileUpstream() async throws {

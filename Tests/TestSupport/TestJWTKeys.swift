@@ -2,9 +2,10 @@ import Foundation
 import JWTKit
 import WSEventCore
 
-/// Keys for JWT tests, made at test time in a fresh temporary directory (removed when the value
-/// goes away): an HS256 secret, an RSA and an EC P-256 key pair by `openssl`, and a JWKS of two
-/// more (kid `k1`, RSA with `alg`; kid `k2`, EC without one). No private key is committed.
+/// Keys for JWT tests, their files in a fresh temporary directory (removed when the value goes
+/// away): an HS256 secret, an RSA and an EC P-256 key pair by `openssl` (made once per test
+/// process), and a JWKS of two more (kid `k1`, RSA with `alg`; kid `k2`, EC without one). No
+/// private key is committed, nor written where a test could take it for a key file.
 /// Signs tokens with any of them, or with none (`alg: none`), or with a stranger's key.
 public final class TestJWTKeys: Sendable {
     public enum Signer: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -22,6 +23,9 @@ public final class TestJWTKeys: Sendable {
     public var rsaPublicFile: String { path("rs256.pub.pem") }
     public var ecPublicFile: String { path("es256.pub.pem") }
     public var jwksFile: String { path("keys.jwks") }
+    /// The public key of the stranger's RSA key (what `token(.rs256, stranger: true)` is signed
+    /// with), for a server that rotates to it.
+    public var strangerRSAPublicFile: String { path("stranger-rsa.pub.pem") }
     public static let audience = "wsevent-test"
     public static let issuer = "https://app.test"
 
@@ -39,12 +43,12 @@ public final class TestJWTKeys: Sendable {
         await signers.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "hs256")
         await strangers.add(hmac: HMACKey(from: Self.randomSecret()), digestAlgorithm: .sha256, kid: "hs256")
 
-        let rsa = try await Self.keyPair(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], in: directory, named: "rs256")
+        let rsa = try await Self.keyPair(.rsa, in: directory, named: "rs256")
         await signers.add(rsa: try Insecure.RSA.PrivateKey(pem: rsa), digestAlgorithm: .sha256, kid: "rs256")
-        let ec = try await Self.keyPair(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], in: directory, named: "es256")
+        let ec = try await Self.keyPair(.ec, in: directory, named: "es256")
         await signers.add(ecdsa: try ES256PrivateKey(pem: ec), kid: "es256")
 
-        let k1 = try await Self.keyPair(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], in: directory, named: "k1")
+        let k1 = try await Self.keyPair(.rsa, in: directory, named: "k1")
         let k1Private = try Insecure.RSA.PrivateKey(pem: k1)
         await signers.add(rsa: k1Private, digestAlgorithm: .sha256, kid: "k1")
         let k2 = ES256PrivateKey()
@@ -60,9 +64,9 @@ public final class TestJWTKeys: Sendable {
         try Data(jwks.utf8).write(to: URL(fileURLWithPath: jwksFile))
 
         // Strangers: keys of the same kinds that the server does not have.
-        await strangers.add(rsa: try Insecure.RSA.PrivateKey(pem: try await Self.keyPair(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], in: directory, named: "stranger-rsa")), digestAlgorithm: .sha256, kid: "rs256")
+        await strangers.add(rsa: try Insecure.RSA.PrivateKey(pem: try await Self.keyPair(.rsa, in: directory, named: "stranger-rsa")), digestAlgorithm: .sha256, kid: "rs256")
         await strangers.add(ecdsa: ES256PrivateKey(), kid: "es256")
-        await strangers.add(rsa: try Insecure.RSA.PrivateKey(pem: try await Self.keyPair(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], in: directory, named: "stranger-k1")), digestAlgorithm: .sha256, kid: "k1")
+        await strangers.add(rsa: try Insecure.RSA.PrivateKey(pem: try await Self.keyPair(.rsa, in: directory, named: "stranger-k1")), digestAlgorithm: .sha256, kid: "k1")
         await strangers.add(ecdsa: ES256PrivateKey(), kid: "k2")
     }
 
@@ -140,16 +144,61 @@ public final class TestJWTKeys: Sendable {
         (0..<48).map { _ in String("abcdefghijklmnopqrstuvwxyz0123456789".randomElement()!) }.joined()
     }
 
-    /// An `openssl genpkey` key pair: the private key's PEM (kept in memory only); the public
-    /// key's PEM written to `NAME.pub.pem`.
-    private static func keyPair(_ options: [String], in directory: URL, named name: String) async throws -> String {
-        let privateFile = directory.appendingPathComponent("\(name).key").path
-        let publicFile = directory.appendingPathComponent("\(name).pub.pem").path
-        try await TestCertificates.openssl(["genpkey"] + options + ["-out", privateFile])
+    /// The key pair named `name`: the private key's PEM (kept in memory only); the public key's
+    /// PEM written to `NAME.pub.pem` in `directory`. Made by `openssl genpkey` once per test
+    /// process (``KeyPairs``): every instance has the same pairs, and its own secret and files.
+    private static func keyPair(_ kind: KeyPairs.Kind, in directory: URL, named name: String) async throws -> String {
+        let pair = try await KeyPairs.shared.pair(kind, named: name)
+        try Data(pair.publicPEM.utf8).write(to: directory.appendingPathComponent("\(name).pub.pem"))
+        return pair.privatePEM
+    }
+}
+
+/// Key pairs by name, each made by `openssl genpkey` once per test process: 2048-bit RSA
+/// generation is the costly part of ``TestJWTKeys`` (four pairs), and a full test run makes
+/// dozens of instances at once.
+private actor KeyPairs {
+    enum Kind {
+        case rsa, ec
+
+        var options: [String] {
+            switch self {
+            case .rsa: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+            case .ec: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            }
+        }
+    }
+
+    struct Pair: Sendable {
+        var privatePEM: String
+        var publicPEM: String
+    }
+
+    static let shared = KeyPairs()
+    /// One task per name, so that instances asking at once wait for the same generation.
+    private var pairs: [String: Task<Pair, any Error>] = [:]
+
+    func pair(_ kind: Kind, named name: String) async throws -> Pair {
+        if let made = pairs[name] { return try await made.value }
+        let making = Task { try await Self.generate(kind) }
+        pairs[name] = making
+        do {
+            return try await making.value
+        } catch {
+            pairs[name] = nil
+            throw error
+        }
+    }
+
+    private static func generate(_ kind: Kind) async throws -> Pair {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsevent-keypair-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let privateFile = directory.appendingPathComponent("key.pem").path
+        let publicFile = directory.appendingPathComponent("pub.pem").path
+        try await TestCertificates.openssl(["genpkey"] + kind.options + ["-out", privateFile])
         try await TestCertificates.openssl(["pkey", "-in", privateFile, "-pubout", "-out", publicFile])
-        let pem = try String(contentsOfFile: privateFile, encoding: .utf8)
-        try FileManager.default.removeItem(atPath: privateFile)
-        return pem
+        return Pair(privatePEM: try String(contentsOfFile: privateFile, encoding: .utf8), publicPEM: try String(contentsOfFile: publicFile, encoding: .utf8))
     }
 }
 

@@ -114,19 +114,18 @@ import TestSupport
 
     @Test func reloadKeepsTheKeysInForceWhenAFileDoesNotLoad() async throws {
         let keys = try await TestJWTKeys()
-        let other = try await TestJWTKeys()
         let file = keys.directory.appendingPathComponent("rotating.pub.pem").path
         try FileManager.default.copyItem(atPath: keys.rsaPublicFile, toPath: file)
         let verifier = try await JWTVerifier(settings: JWTSettings(keyFiles: [file], audience: TestJWTKeys.audience, issuer: TestJWTKeys.issuer))
         let old = try await keys.token(.rs256)
-        let new = try await other.token(.rs256)
+        let new = try await keys.token(.rs256, stranger: true)
         #expect(Self.kind(verifier.verify(Substring(old))) == nil)
         #expect(Self.kind(verifier.verify(Substring(new))) == .invalidToken)
         try "not a key".write(toFile: file, atomically: true, encoding: .utf8)
         await #expect(throws: JWTKeyFileError.self) { try await verifier.reload() }
         #expect(Self.kind(verifier.verify(Substring(old))) == nil, "the old key stays")
         try FileManager.default.removeItem(atPath: file)
-        try FileManager.default.copyItem(atPath: other.rsaPublicFile, toPath: file)
+        try FileManager.default.copyItem(atPath: keys.strangerRSAPublicFile, toPath: file)
         try await verifier.reload()
         #expect(Self.kind(verifier.verify(Substring(new))) == nil)
         #expect(Self.kind(verifier.verify(Substring(old))) == .invalidToken)
