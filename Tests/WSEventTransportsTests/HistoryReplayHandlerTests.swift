@@ -54,12 +54,15 @@ import WSEventCore
         func catchUp() async throws {}
     }
 
-    @Test func pagesAreBoundedByBytesAndReadOneAtATimeAsTheSocketTakesThem() async throws {
-        let epoch = Epoch("e1")!
-        let log = RecordingLog(epoch: epoch, count: 40, size: 1024)
-        let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
-        stream.followStore(log, epoch: epoch, lastID: 40)
-
+    /// An SSE response replaying `stream` from `log` after `since`, in pages of 4 KiB, behind a
+    /// valve that is shut (the peer reads nothing until the test opens it); its writes end
+    /// `writesFor` after now when given.
+    static func replay(
+        _ stream: WireEventStream,
+        from log: RecordingLog,
+        since: UInt64,
+        writesFor: TimeAmount? = nil
+    ) async throws -> (NIOAsyncTestingChannel, FlushValve) {
         let channel = NIOAsyncTestingChannel()
         let valve = FlushValve()
         valve.isShut = true
@@ -75,14 +78,25 @@ import WSEventCore
                     stream: stream,
                     log: log,
                     format: format,
-                    resume: ResumePoint(since: 0, epoch: epoch),
+                    resume: ResumePoint(since: since, epoch: log.epoch),
                     pageBytes: 4096,
-                    logger: .init(label: "test")
+                    logger: .init(label: "test"),
+                    writesUntil: writesFor.map { channel.testingEventLoop.now + $0 }
                 ) { resume, greets in
                     StreamSubscriberHandler(stream: stream, resume: resume, settings: settings, greets: greets)
                 }
             )
         }
+        return (channel, valve)
+    }
+
+    @Test func pagesAreBoundedByBytesAndReadOneAtATimeAsTheSocketTakesThem() async throws {
+        let epoch = Epoch("e1")!
+        let log = RecordingLog(epoch: epoch, count: 40, size: 1024)
+        let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
+        stream.followStore(log, epoch: epoch, lastID: 40)
+
+        let (channel, valve) = try await Self.replay(stream, from: log, since: 0)
 
         // The first page is read and written, but the peer reads nothing: no second page.
         try await eventually("the first page") { log.asked.count == 1 }
@@ -110,30 +124,7 @@ import WSEventCore
         let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
         stream.followStore(log, epoch: epoch, lastID: 40)
 
-        let channel = NIOAsyncTestingChannel()
-        let valve = FlushValve()
-        valve.isShut = true
-        try await channel.testingEventLoop.executeInContext {
-            let pipeline = channel.pipeline.syncOperations
-            try pipeline.addHandler(valve)
-            try pipeline.addHandler(HTTPResponseEncoder())
-            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)), promise: nil)
-            let format = SubscriberFormat.sse(retry: 1000, heartbeat: .seconds(60))
-            let settings = SubscriberSettings(format: format, maxPendingBytes: 1 << 20, logger: .init(label: "test"))
-            try pipeline.addHandler(
-                HistoryReplayHandler(
-                    stream: stream,
-                    log: log,
-                    format: format,
-                    resume: ResumePoint(since: 0, epoch: epoch),
-                    pageBytes: 4096,
-                    logger: .init(label: "test"),
-                    writesUntil: channel.testingEventLoop.now + .seconds(1)
-                ) { resume, greets in
-                    StreamSubscriberHandler(stream: stream, resume: resume, settings: settings, greets: greets)
-                }
-            )
-        }
+        let (channel, valve) = try await Self.replay(stream, from: log, since: 0, writesFor: .seconds(1))
         try await eventually("the first page written") { try await channel.testingEventLoop.executeInContext { valve.held } }
         // The peer reads only once the authorization has ended.
         await channel.testingEventLoop.advanceTime(by: .seconds(2))
