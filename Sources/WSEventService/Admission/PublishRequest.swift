@@ -1,4 +1,5 @@
 import NIOHTTP1
+import WSEventAuth
 import WSEventStreams
 import WSEventTransports
 
@@ -13,6 +14,8 @@ struct PublishRequest: CheckedRequest {
     var headers: HTTPHeaders = [:]
     /// The client waits for `100 Continue` before it sends the body.
     var expectsContinue = false
+    var access = Access.unchecked
+    var action: AccessAction { .publish }
 
     init(_ head: HTTPRequestHead) {
         self.head = head

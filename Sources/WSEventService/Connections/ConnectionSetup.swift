@@ -71,13 +71,14 @@ struct ConnectionSetup: Sendable {
                     throw ChannelError.inappropriateOperationForState
                 }
                 try Self.trimReadBuffers(channel)
-                try channel.pipeline.syncOperations.addHandler(
-                    SubscriberSetup.handler(
+                try channel.pipeline.syncOperations.addHandlers(
+                    SubscriberSetup.handlers(
                         for: subscription,
                         format: .webSocket(mode),
                         context: context,
                         logger: logger,
-                        settings: mode == .v1 ? v1Subscribers : plainSubscribers
+                        settings: mode == .v1 ? v1Subscribers : plainSubscribers,
+                        now: channel.eventLoop.now
                     )
                 )
             }
