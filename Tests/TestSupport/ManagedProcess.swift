@@ -96,6 +96,8 @@ public final class ManagedProcess: @unchecked Sendable {
     public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
 
     public func signal(_ signal: Int32) {
+        // Never a PID the kernel may have given to another process since ours was reaped.
+        guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
     }
 

@@ -110,7 +110,7 @@ import WSEventCore
         // The peer reads: pages follow one another to the stream's last id (its replay buffer
         // is empty, as on an instance that just started).
         try await channel.testingEventLoop.executeInContext { valve.open() }
-        try await eventually("the pages up to the last id") { log.asked.last.map { $0.after + UInt64($0.returned) } == 40 }
+        try await eventually("the pages up to the last id", timeout: 60) { log.asked.last.map { $0.after + UInt64($0.returned) } == 40 }
         #expect(log.asked.allSatisfy { $0.maxBytes == 4096 && $0.returned == 4 })
         #expect(log.asked.map(\.after) == Array(stride(from: 0, to: 40, by: 4)))
     }

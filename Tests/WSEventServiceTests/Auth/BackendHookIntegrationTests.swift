@@ -219,7 +219,7 @@ import WSEventCore
         let backend = try await TestAuthBackend.start { question in
             (question["action"] as? String) == "publish"
                 ? .init(status: 200)
-                : .init(status: 200, headers: ["Content-Type": "application/json"], body: #"{"history": false, "expires_in": 5}"#)
+                : .init(status: 200, headers: ["Content-Type": "application/json"], body: #"{"history": false, "expires_in": 15}"#)
         }
         try await Self.withHookedServer(backend) { server in
             for text in ["one", "two"] {
