@@ -1,5 +1,6 @@
-/// Decodes the `%XX` escapes of one component of a store's or broker's URL (a user, a password,
-/// a database, a vhost, a queue name). A `+` stays a `+`: these are not form-encoded.
+/// Decodes the `%XX` escapes of one component of a URL: a store's or broker's (a user, a
+/// password, a database, a vhost, a queue name), a request's path. A `+` stays a `+`: these are
+/// not form-encoded (the service's request queries turn it into a space first).
 public enum URLPercentDecoding {
     /// Why a component could not be decoded.
     public enum Flaw: Error, Sendable, Hashable {
