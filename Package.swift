@@ -39,10 +39,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The load generator's latency percentiles (see README).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        // Authorization: JWT verification (the algorithm from the key, JWKS, HS/RS/ES) and the
-        // backend hook's HTTP calls (a pool, timeouts, TLS). See README, "Why each dependency".
-        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The data path, bottom up; each layer sees only the ones above it here.
@@ -112,26 +108,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // Who may do what: JWTs with per-topic grants, the backend authorization hook and its
-        // cache, the grant patterns, the token's expiry. Knows nothing of streams or routing.
-        .target(
-            name: "WSEventAuth",
-            dependencies: [
-                nio("NIOCore"),
-                nio("NIOHTTP1"),
-                nio("NIOConcurrencyHelpers"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
         // The server: configuration, routing, publish, health, metrics, lifecycle.
         .target(
             name: "WSEventService",
             dependencies: [
-                "WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles", "WSEventAuth",
+                "WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles",
                 nio("NIOCore"),
                 nio("NIOPosix"),
                 nio("NIOHTTP1"),
@@ -151,7 +132,7 @@ let package = Package(
         // One import for apps: no database or broker client comes with it.
         .target(
             name: "WSEventCore",
-            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles", "WSEventAuth", "WSEventService"]
+            dependencies: ["WSEventWebSocket", "WSEventStreams", "WSEventStorage", "WSEventTransports", "WSEventRoles", "WSEventService"]
         ),
 
         // Stores, plug-ins beside the layers: each implements WSEventStorage's interface in a
@@ -255,7 +236,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -308,21 +288,9 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "WSEventAuthTests",
-            dependencies: [
-                "WSEventAuth", "WSEventCore", "TestSupport",
-                nio("NIOCore"),
-                nio("NIOPosix"),
-                nio("NIOHTTP1"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .testTarget(
             name: "WSEventServiceTests",
             dependencies: [
                 nio("NIOConcurrencyHelpers"),
-                nio("NIOPosix"),
                 "WSEventService", "WSEventCore", "TestSupport",
                 nio("NIOCore"),
                 nio("NIOEmbedded"),

@@ -39,23 +39,7 @@ public struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust only the CA certificates in this PEM file for wss:// and https:// (default: the system's roots)", valueName: "file"))
     public var ca: String?
 
-    @Option(help: ArgumentHelp("Send the bearer token in this file (Authorization: Bearer), read again at every reconnect: rewrite the file to renew the token, and a 401 is retried", valueName: "file"))
-    public var tokenFile: String?
-
     public init() {}
-
-    /// The `--token-file`, checked by reading it once.
-    /// - Throws: `ValidationError` when it holds no token.
-    public func token() throws -> TokenFile? {
-        guard let tokenFile else { return nil }
-        let file = TokenFile(path: tokenFile)
-        do {
-            _ = try file.read()
-        } catch {
-            throw ValidationError("--token-file: \(error)")
-        }
-        return file
-    }
 
     /// How `wss://` and `https://` servers are verified.
     /// - Throws: `ValidationError` when `--ca` does not load.
@@ -121,6 +105,5 @@ public struct ClientOptions: ParsableArguments {
         if try url().transport == .sse, plain { throw ValidationError("--plain is for WebSocket; SSE always has ids") }
         _ = try resumePoint()
         _ = try timeoutDuration()
-        _ = try token()
     }
 }

@@ -122,9 +122,6 @@ public struct ServiceFlags: ParsableArguments {
     @Option(name: .go("presence-metric-paths"), help: .env("How many paths /metrics names in wsevent_topic_subscribers, the busiest first; the rest are summed under path=\"other\" (default 100; 0 leaves the metric out)", "presence-metric-paths"))
     public var presenceMetricPaths: String?
 
-    /// JWTs, the backend hook, the upstream's token (docs/AUTH.md).
-    @OptionGroup public var auth: AuthFlags
-
     @Option(name: .go("log-level"), help: .env("trace, debug, info, notice, warning, error or critical (default info)", "log-level"))
     public var logLevel: String?
 
@@ -132,15 +129,15 @@ public struct ServiceFlags: ParsableArguments {
 
     /// How the command line is rewritten before parsing (see ``GoFlagSyntax``).
     public static let syntax = GoFlagSyntax(
-        valueFlags: Set([
+        valueFlags: [
             "serve-address", "serve-path", "serve", "consume-address", "consume-path", "consume",
             "interval", "buffer", "buffer-bytes", "max-message-size", "max-pending-bytes", "ping-interval", "pong-timeout", "shutdown-timeout", "log-level",
             "publish-token", "subscribe-token", "allowed-origins", "sse-heartbeat", "max-streams", "stream-idle-timeout",
             "header-timeout", "idle-timeout", "body-timeout", "max-connections", "tls-cert", "tls-key", "tls-ca",
             "store", "retention", "consumer-ttl", "publish-to",
             "first-message", "presence-metric-paths",
-        ]).union(AuthFlags.valueFlags),
-        boolFlags: Set(["no-produce", "create-streams", "no-ui", "store-reset", "presence-stream"]).union(AuthFlags.boolFlags)
+        ],
+        boolFlags: ["no-produce", "create-streams", "no-ui", "store-reset", "presence-stream"]
     )
 
     /// Parses Go-style arguments (without the program name).
@@ -242,7 +239,6 @@ public struct ServiceFlags: ParsableArguments {
         if let value = try Self.duration(sseHeartbeat ?? env["sse-heartbeat"], flag: "sse-heartbeat", upTo: "1h") {
             configuration.sseHeartbeat = value
         }
-        try auth.apply(to: &configuration, env: env)
         let brokers = try consumeBrokers(
             brokerURLs,
             produces: produce,
@@ -256,7 +252,7 @@ public struct ServiceFlags: ParsableArguments {
             produce: produce,
             upstreams: upstreams,
             brokers: brokerURLs.count,
-            authorizesPublishes: configuration.publishToken != nil || configuration.jwt != nil || configuration.authorizeHook != nil
+            publishToken: configuration.publishToken
         )
         if let value = try Self.count(maxStreams ?? env["max-streams"], flag: "max-streams", in: 1...1_000_000) {
             configuration.maxStreams = value
@@ -313,8 +309,6 @@ public struct ServiceFlags: ParsableArguments {
             configuration.maxPendingBytes = value
         }
         try applyTLS(to: &configuration, env: env)
-        // The backend hook trusts what the upstreams trust (-tls-ca).
-        configuration.authorizeHook?.caFile = configuration.upstreamTLS.caFile
         try applyStore(to: &configuration, env: env, kinds: stores)
         if let log = brokers.store { configuration.store = log }
         try applySubscribers(to: &configuration, env: env)
@@ -333,16 +327,16 @@ public struct ServiceFlags: ParsableArguments {
 
     /// The seed's flags mapped onto a role: without `-no-produce` a producer (merging any
     /// upstreams and brokers), else a relay of one upstream, a fan-in of several (brokers
-    /// count), or with none a hub, fed by any brokers and by publishes, which then need a way
-    /// to be authorized: the publish token, JWTs or the backend hook.
-    private static func role(produce: Bool, upstreams: [StreamURL], brokers: Int, authorizesPublishes: Bool) throws -> Role {
+    /// count), or with none a hub, fed by publishes (which then need the publish token) and by
+    /// any brokers.
+    private static func role(produce: Bool, upstreams: [StreamURL], brokers: Int, publishToken: String?) throws -> Role {
         if produce { return .producer(merging: upstreams) }
         if brokers > 0 { return upstreams.isEmpty ? .hub : .fanIn(upstreams) }
         switch upstreams.count {
         case 0:
-            guard authorizesPublishes else {
+            guard publishToken != nil else {
                 throw ValidationError(
-                    "-no-produce without an upstream runs a hub fed only by POST: give it -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN), -jwt-key-file or -authorize-url, or give an upstream with -consume"
+                    "-no-produce without an upstream runs a hub fed only by POST: give it -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN), or give an upstream with -consume"
                 )
             }
             return .hub

@@ -8,7 +8,6 @@
 //
 // No store comes with it: an app that keeps streams in PostgreSQL adds the `WSEventPostgres`
 // product and sets `ServiceConfiguration.store` to a `PostgresStoreConfiguration`.
-@_exported import WSEventAuth
 @_exported import WSEventRoles
 @_exported import WSEventService
 @_exported import WSEventStorage

@@ -53,9 +53,6 @@ public struct ResumingSubscriber: Sendable {
     /// restart). Over SSE, which has no `hello`, they cannot be told from live events.
     public var takesFirstMessages = true
     public var headers: HTTPHeaders = [:]
-    /// Read before every connection, its token sent as `Authorization: Bearer`: a token that
-    /// expired (the server closes with 4401) is replaced by whatever rewrote the file.
-    public var tokenFile: TokenFile?
     /// Connection limits; the default takes messages of up to 64 MiB, so a client does not
     /// refuse what a server with a larger `-max-message-size` accepted.
     public var configuration = WebSocketConfiguration(maxMessageSize: 64 << 20)
@@ -92,12 +89,8 @@ public struct ResumingSubscriber: Sendable {
                 }
                 guard let ended else { return }
                 reason = ended
-            } catch let error as TokenFileError {
-                // The file may be being rewritten: a relay (retryRefusals) waits for it.
-                if !retryRefusals || !reconnect { throw error }
-                reason = "\(error)"
             } catch let error as any StreamClientError {
-                if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status) || retriesUnauthorized(status)) { throw error }
+                if let status = error.refusedStatus, !(retryRefusals || Self.isTransient(status)) { throw error }
                 if error.isTLSFailure, !retryRefusals { throw error }
                 if !reconnect { throw error }
                 reason = "\(error)"
@@ -114,20 +107,6 @@ public struct ResumingSubscriber: Sendable {
         }
     }
 
-    /// With a token file, a 401 may mean the token in it has just expired and is being
-    /// replaced: worth another try after the backoff.
-    private func retriesUnauthorized(_ status: HTTPResponseStatus) -> Bool {
-        tokenFile != nil && status == .unauthorized
-    }
-
-    /// The headers of the next connection: ``headers``, and the token file's token.
-    private func connectionHeaders() throws -> HTTPHeaders {
-        guard let tokenFile else { return headers }
-        var headers = self.headers
-        headers.replaceOrAdd(name: "Authorization", value: "Bearer \(try tokenFile.read())")
-        return headers
-    }
-
     /// One WebSocket connection; the reason it ended, or `nil` when told to stop.
     private func runWebSocket(
         _ tracker: inout ResumeTracker,
@@ -136,7 +115,7 @@ public struct ResumingSubscriber: Sendable {
         let connection = try await WebSocketClient.connect(
             to: url.addingResume(tracker.position),
             subprotocols: offersV1 ? [WireMode.v1Subprotocol] : [],
-            headers: try connectionHeaders(),
+            headers: headers,
             configuration: configuration,
             group: group
         )
@@ -201,7 +180,7 @@ public struct ResumingSubscriber: Sendable {
         let connection = try await SSEClient.connect(
             to: StreamURL(url, transport: .sse),
             lastEventID: tracker.lastEventID,
-            headers: try connectionHeaders(),
+            headers: headers,
             configuration: limits,
             group: group
         )

@@ -40,8 +40,6 @@ public struct UpstreamConsumer: Sendable {
     let group: any EventLoopGroup
     let links: UpstreamLinks?
     let logger: Logger
-    /// The upstream's bearer token, read again at every reconnect (`-consume-token-file`).
-    public var tokenFile: TokenFile?
 
     public init(
         url: StreamURL,
@@ -70,7 +68,6 @@ public struct UpstreamConsumer: Sendable {
         // Merged events get new ids: an upstream's first messages would be published again
         // after each restart. (A mirror starts from `since=0` and so is given none.)
         subscriber.takesFirstMessages = mode == .mirror
-        subscriber.tokenFile = tokenFile
         subscriber.configuration = configuration
         subscriber.group = group
         var connectedBefore = false

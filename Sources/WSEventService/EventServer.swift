@@ -6,7 +6,6 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
-import WSEventAuth
 import WSEventRoles
 import WSEventStorage
 import WSEventStreams
@@ -48,8 +47,6 @@ public final class EventServer: Service, Sendable {
     private let logger: Logger
     /// The certificate new connections get; `nil` without TLS.
     private let tls: TLSContextBox?
-    /// The JWT verifier and the backend hook, when configured.
-    private let authorization: ServiceAuthorization
 
     private init(
         configuration: ServiceConfiguration,
@@ -65,10 +62,8 @@ public final class EventServer: Service, Sendable {
         quiescing: ServerQuiescingHelper,
         group: any EventLoopGroup,
         logger: Logger,
-        tls: TLSContextBox?,
-        authorization: ServiceAuthorization
+        tls: TLSContextBox?
     ) {
-        self.authorization = authorization
         self.configuration = configuration
         self.registry = registry
         self.stream = stream
@@ -134,9 +129,6 @@ public final class EventServer: Service, Sendable {
             maxMessageSize: configuration.maxMessageSize
         )
         let sources = configuration.sources.map { $0.makeSource(feeding: stream, context: sourceContext) }
-        // Everything that may throw comes before the hook's client, which must be shut down.
-        let tls = try configuration.tls.map { try TLSContextBox(files: $0) }
-        let authorization = try await Self.authorization(configuration, group: group, metrics: metrics, logger: logger)
         let context = ServiceContext(
             registry: registry,
             configuration: configuration,
@@ -144,15 +136,14 @@ public final class EventServer: Service, Sendable {
             lifecycle: lifecycle,
             metrics: metrics,
             store: store,
-            sources: sources,
-            authorization: authorization
+            sources: sources
         )
         let quiescing = ServerQuiescingHelper(group: group)
         let connections = ConnectionLimiter(limit: Self.connectionLimit(configuration.maxConnections, logger: logger))
         let setup = ConnectionSetup(
             context: context,
             connections: connections,
-            tls: tls,
+            tls: try configuration.tls.map { try TLSContextBox(files: $0) },
             logger: logger
         )
         let pending = configuration.maxPendingBytes
@@ -185,7 +176,6 @@ public final class EventServer: Service, Sendable {
         do {
             channel = try await bootstrap.bind(host: configuration.bindHost, port: configuration.servePort).get()
         } catch {
-            await authorization.hook?.shutdown()
             throw EventServerError(address: configuration.serveAddress, underlying: error)
         }
         return EventServer(
@@ -202,33 +192,8 @@ public final class EventServer: Service, Sendable {
             quiescing: quiescing,
             group: group,
             logger: logger,
-            tls: setup.tls,
-            authorization: authorization
+            tls: setup.tls
         )
-    }
-
-    /// The JWT verifier (its keys read now) and the backend hook's client, as configured.
-    /// - Throws: `JWTKeyFileError` when a key file does not load, `HookSettingsError` for a
-    ///   hook that cannot work.
-    private static func authorization(
-        _ configuration: ServiceConfiguration,
-        group: any EventLoopGroup,
-        metrics: ServiceMetrics,
-        logger: Logger
-    ) async throws -> ServiceAuthorization {
-        var authorization = ServiceAuthorization()
-        if let jwt = configuration.jwt {
-            authorization.verifier = try await JWTVerifier(settings: jwt)
-        }
-        if let hook = configuration.authorizeHook {
-            authorization.hook = try AuthorizationHook(
-                settings: hook,
-                eventLoopGroup: group,
-                logger: logger,
-                observe: { duration, outcome in metrics.recordAuthorizeCall(duration, outcome: outcome) }
-            )
-        }
-        return authorization
     }
 
     /// `requested` connections, or fewer if the file-descriptor limit does not leave room for
@@ -254,19 +219,6 @@ public final class EventServer: Service, Sendable {
         logger.info("reloaded the TLS certificate '\(tls.files.certificateFile)' and key '\(tls.files.keyFile)'")
     }
 
-    /// Reads the JWT key files (``ServiceConfiguration/jwt``) again: requests from now on are
-    /// verified with the new keys. What `wsevent-service` does on SIGHUP.
-    /// - Throws: `JWTKeyFileError` when a file does not load (the keys in force stay), or
-    ///   ``EventServerReloadError`` when the server checks no JWTs.
-    public func reloadKeys() async throws {
-        guard let verifier = authorization.verifier else { throw EventServerReloadError(what: "no JWT keys to reload: the server was started without -jwt-key-file or -jwks-file") }
-        let keys = try await verifier.reload()
-        logger.info("reloaded the JWT keys: \(keys)")
-    }
-
-    /// Backend hook calls made so far (answers from its cache not counted); for tests.
-    package var backendCalls: Int { authorization.hook?.backendCalls ?? 0 }
-
     /// Produces and consumes until the task is cancelled or a graceful shutdown begins, then
     /// stops accepting, closes every subscriber with 1001 and waits (bounded) for them.
     public func run() async throws {
@@ -282,12 +234,6 @@ public final class EventServer: Service, Sendable {
         for source in sources {
             logger.info("consuming \(source) into \(stream.path)")
         }
-        if let verifier = authorization.verifier {
-            logger.info("checking JWTs for audience '\(verifier.settings.audience)' from '\(verifier.settings.issuer)' with \(verifier.summary)")
-        }
-        if let hook = authorization.hook {
-            logger.info("asking \(hook.settings.url) before each subscribe and publish")
-        }
         // The store outlives the roles and the drain: publishes still under way commit.
         await withDiscardingTaskGroup { storeGroup in
             if let store {
@@ -295,7 +241,6 @@ public final class EventServer: Service, Sendable {
             }
             await runRoles()
             await shutdown()
-            await authorization.hook?.shutdown()
             storeGroup.cancelAll()
         }
     }
@@ -318,7 +263,7 @@ public final class EventServer: Service, Sendable {
                 // the same limit as ours.
                 var upstreamLimits = configuration.webSocket
                 upstreamLimits.maxMessageSize += V1Header.maxLineLength + 1
-                var consumer = UpstreamConsumer(
+                let consumer = UpstreamConsumer(
                     url: upstream,
                     stream: stream,
                     mode: configuration.isRelay ? .mirror : .merge,
@@ -327,8 +272,7 @@ public final class EventServer: Service, Sendable {
                     links: upstreams,
                     logger: logger
                 )
-                consumer.tokenFile = configuration.consumeTokenFile.map(TokenFile.init)
-                group.addTask { [consumer] in await consumer.run() }
+                group.addTask { await consumer.run() }
             }
             for source in sources {
                 group.addTask { await source.run() }
@@ -378,14 +322,9 @@ public final class EventServer: Service, Sendable {
     }
 }
 
-/// ``EventServer/reloadTLS()`` on a server that serves no TLS, ``EventServer/reloadKeys()`` on
-/// one that checks no JWTs.
+/// ``EventServer/reloadTLS()`` on a server that serves no TLS.
 public struct EventServerReloadError: Error, CustomStringConvertible {
-    public var description: String
-
-    init(what: String = "no TLS certificate to reload: the server was started without one") {
-        description = what
-    }
+    public var description: String { "no TLS certificate to reload: the server was started without one" }
 }
 
 /// The server could not listen.

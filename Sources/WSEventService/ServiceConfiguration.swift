@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import WSEventAuth
 import WSEventRoles
 import WSEventStorage
 import WSEventStreams
@@ -101,16 +100,6 @@ public struct ServiceConfiguration: Sendable {
     /// upstreams (a NATS subject, say): the instance gives their messages its own ids. Each is
     /// a plug-in (`WSEventBridges`, with the `Bridges` trait). docs/BRIDGES.md.
     public var sources: [any EventSourceConfiguration] = []
-    /// JWTs with per-topic grants: the keys, the audience and issuer, where a token may come
-    /// from; `nil`: no JWT is read. Keys are read again by ``EventServer/reloadKeys()``.
-    /// docs/AUTH.md.
-    public var jwt: JWTSettings?
-    /// The backend asked before each subscribe and publish (`-authorize-url`); `nil`: none.
-    /// docs/AUTH.md.
-    public var authorizeHook: HookSettings?
-    /// A file holding the bearer token for the upstreams (`-consume-token-file`), read again at
-    /// every reconnect; `nil`: none is sent.
-    public var consumeTokenFile: String?
 
     public init() {}
 

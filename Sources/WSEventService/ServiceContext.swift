@@ -17,8 +17,6 @@ struct ServiceContext: Sendable {
     var store: (any StreamStore)? = nil
     /// The brokers feeding the served stream, with ``ServiceConfiguration/sources``.
     var sources: [any EventSource] = []
-    /// The JWT verifier and the backend hook, when configured.
-    var authorization = ServiceAuthorization()
 
     /// CORS answer for a request; a refusal for a disallowed browser origin.
     func cors(_ head: HTTPRequestHead) -> Result<HTTPHeaders, Refusal> {
@@ -26,13 +24,7 @@ struct ServiceContext: Sendable {
         case .notBrowser:
             return .success([:])
         case .allowed(let origin):
-            var headers: HTTPHeaders = ["Access-Control-Allow-Origin": origin, "Vary": "Origin"]
-            // A token in a cookie goes cross-origin only with credentials allowed, and only to
-            // origins listed by name: `*` would hand every site its visitors' streams.
-            if configuration.jwt?.cookieName != nil, !configuration.allowedOrigins.contains("*") {
-                headers.add(name: "Access-Control-Allow-Credentials", value: "true")
-            }
-            return .success(headers)
+            return .success(["Access-Control-Allow-Origin": origin, "Vary": "Origin"])
         case .refused(let origin):
             return .failure(
                 Refusal(status: .forbidden, message: "origin \(origin) is not allowed: list it in -allowed-origins", reason: .origin)

@@ -17,10 +17,6 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case idle
         /// Reading a publish body.
         case publishing(AdmittedPublish, HTTPRequestHead, ByteBuffer)
-        /// A publish that passed the checks waits for the backend hook: what of its body has
-        /// come is kept (within `-max-message-size`), and whether it has ended. `100 Continue`
-        /// goes out only once the backend said yes.
-        case authorizing(HTTPRequestHead, ByteBuffer, ended: Bool)
         /// The rest of a request whose answer has gone out.
         case ignoringBody
         /// The connection became an SSE subscription, or is being admitted as one; nothing
@@ -70,16 +66,6 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.head(let head), _):
             state = .idle
             route(head, channelContext: channelContext)
-        case (.body(var chunk), .authorizing(let head, var body, let ended)):
-            guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
-                state = .ignoringBody
-                endPublish()
-                return refuse(AdmittedPublish.tooLarge(self.context.configuration.maxMessageSize), head: head, keepAlive: false, channelContext: channelContext)
-            }
-            body.writeBuffer(&chunk)
-            state = .authorizing(head, body, ended: ended)
-        case (.end, .authorizing(let head, let body, _)):
-            state = .authorizing(head, body, ended: true)
         case (.body(var chunk), .publishing(let request, let head, var body)):
             guard body.readableBytes + chunk.readableBytes <= self.context.configuration.maxMessageSize else {
                 state = .ignoringBody
@@ -89,19 +75,12 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             body.writeBuffer(&chunk)
             state = .publishing(request, head, body)
+        case (.end, .publishing(let request, let head, let body)) where request.stream.durableLog != nil:
+            commit(request, head: head, body: body, channelContext: channelContext)
         case (.end, .publishing(let request, let head, let body)):
-            publish(request, head: head, body: body, channelContext: channelContext)
+            answerPublish(request.publish(body), request: request, head: head, channelContext: channelContext)
         case (.body, _), (.end, _):
             break
-        }
-    }
-
-    /// Publishes a complete body: to a durable stream's store, or to the stream at once.
-    private func publish(_ request: AdmittedPublish, head: HTTPRequestHead, body: ByteBuffer, channelContext: ChannelHandlerContext) {
-        if request.stream.durableLog != nil {
-            commit(request, head: head, body: body, channelContext: channelContext)
-        } else {
-            answerPublish(request.publish(body), request: request, head: head, channelContext: channelContext)
         }
     }
 
@@ -177,59 +156,21 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func startPublish(_ head: HTTPRequestHead, channelContext: ChannelHandlerContext) {
-        let request: PublishRequest
-        switch PublishAdmission.check(head, context: context) {
-        case .success(let checked):
-            request = checked
-        case .failure(let refusal):
-            // The body is not read: close after answering unless there is none.
-            let bodyless = head.headers.first(name: "Content-Length") == "0"
-            state = .ignoringBody
-            return refuse(refusal, head: head, keepAlive: bodyless, channelContext: channelContext)
-        }
-        // A publish that begins before shutdown is finished before the streams close; one that
-        // would begin after is refused, so shutdown never waits for new ones. It begins here,
-        // before the backend is asked, so shutdown waits for that answer too (bounded by
-        // -authorize-timeout) rather than closing the stream under a publish it let in.
-        guard context.lifecycle.beginPublish() else {
-            state = .ignoringBody
-            let refusal = Refusal(
-                status: .serviceUnavailable,
-                message: "the server is shutting down; publish again elsewhere",
-                headers: ["Retry-After": "1"]
-            )
-            return refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
-        }
-        publishInFlight = true
-        let body = channelContext.channel.allocator.buffer(capacity: 0)
-        guard let answer = PublishAdmission.ask(request, context: context, channel: channelContext.channel) else {
-            return proceed(PublishAdmission.open(request, context: context), head: head, body: body, ended: false, channelContext: channelContext)
-        }
-        state = .authorizing(head, body, ended: false)
-        let loopBound = NIOLoopBound((self, channelContext), eventLoop: channelContext.eventLoop)
-        answer.whenSuccess { outcome in
-            let (handler, channelContext) = loopBound.value
-            // The connection went away, or the body was refused (413), meanwhile.
-            guard channelContext.channel.isActive, case .authorizing(let head, let body, let ended) = handler.state else { return }
-            handler.proceed(outcome, head: head, body: body, ended: ended, channelContext: channelContext)
-        }
-    }
-
-    /// Goes on with an authorized publish: reads the rest of its body (asking for it with
-    /// `100 Continue` if the client waits for that) and publishes it; or answers its refusal.
-    private func proceed(
-        _ outcome: Result<AdmittedPublish, Refusal>,
-        head: HTTPRequestHead,
-        body: ByteBuffer,
-        ended: Bool,
-        channelContext: ChannelHandlerContext
-    ) {
-        switch outcome {
+        switch PublishAdmission.admit(head, context: context) {
         case .success(let request):
-            state = .publishing(request, head, body)
-            if ended {
-                return publish(request, head: head, body: body, channelContext: channelContext)
+            // A publish that begins before shutdown is finished before the streams close; one
+            // that would begin after is refused, so shutdown never waits for new ones.
+            guard context.lifecycle.beginPublish() else {
+                state = .ignoringBody
+                let refusal = Refusal(
+                    status: .serviceUnavailable,
+                    message: "the server is shutting down; publish again elsewhere",
+                    headers: ["Retry-After": "1"]
+                )
+                return refuse(refusal, head: head, keepAlive: false, channelContext: channelContext)
             }
+            publishInFlight = true
+            state = .publishing(request, head, channelContext.channel.allocator.buffer(capacity: 0))
             if request.expectsContinue {
                 // Only now, with every check passed: the client sends the body after this (curl
                 // otherwise waits a second for it). An informational head has no end part; the
@@ -238,12 +179,10 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 channelContext.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
             }
         case .failure(let refusal):
-            endPublish()
-            // The rest of an unread body is not read: close after answering unless it has all
-            // come (or there is none).
-            let complete = ended || head.headers.first(name: "Content-Length") == "0"
-            state = complete ? .idle : .ignoringBody
-            refuse(refusal, head: head, keepAlive: complete, channelContext: channelContext)
+            // The body is not read: close after answering unless there is none.
+            let bodyless = head.headers.first(name: "Content-Length") == "0"
+            state = .ignoringBody
+            refuse(refusal, head: head, keepAlive: bodyless, channelContext: channelContext)
         }
     }
 
@@ -309,14 +248,9 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         channelContext.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
         let configuration = context.configuration
         let format = SubscriberFormat.sse(retry: configuration.sseRetryMilliseconds, heartbeat: TimeAmount(configuration.sseHeartbeat))
-        let handlers = SubscriberSetup.handlers(for: subscription, format: format, context: context, logger: logger, now: channelContext.eventLoop.now)
+        let subscriber = SubscriberSetup.handler(for: subscription, format: format, context: context, logger: logger)
         do {
-            // In order, right after this handler: each is added after the one before it.
-            var after: any ChannelHandler = self
-            for handler in handlers {
-                try channelContext.pipeline.syncOperations.addHandler(handler, position: .after(after))
-                after = handler
-            }
+            try channelContext.pipeline.syncOperations.addHandler(subscriber, position: .after(self))
         } catch {
             channelContext.close(promise: nil)
         }
@@ -356,18 +290,6 @@ final class ServiceHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         context.metrics.count(refusal)
         if head.method == .POST { context.metrics.countPublish(refusal.status) }
-        if let why = refusal.logReason {
-            // Why a token or the backend refused, which the client is not told in full; never
-            // the token itself.
-            logger.info(
-                "refused \(head.method == .POST ? "publish" : "subscribe") with \(refusal.status.code)",
-                metadata: [
-                    "path": "\(RequestTarget(head.uri).path)",
-                    "peer": "\(channelContext.remoteAddress?.ipAddress ?? "?")",
-                    "reason": "\(why)",
-                ]
-            )
-        }
         // An allowed browser page may read why it was refused; a disallowed one gets no CORS
         // headers (docs/PROTOCOL.md, "Origins").
         var all = headers.isEmpty ? ((try? context.cors(head).get()) ?? [:]) : headers

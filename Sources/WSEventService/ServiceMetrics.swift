@@ -28,10 +28,6 @@ package final class ServiceMetrics: Sendable {
     let publishedByProducer: Metrics.Counter
     /// `accept` failures for want of descriptors or memory (each retry of a backoff counts).
     let acceptErrors: Metrics.Counter
-    /// Subscriptions ended because their authorization expired (WebSocket 4401, SSE ended).
-    let expiredSubscriptions: Metrics.Counter
-    /// How long the backend hook took, by outcome (`allowed`, `denied`, `unavailable`).
-    private let authorizeDurations: [String: Metrics.Timer]
     /// One counter per publish status seen, made once: making a labelled counter looks it up
     /// in the registry under a lock, too much for every publish.
     private let publishes = NIOLockedValueBox<[UInt: Metrics.Counter]>([:])
@@ -54,12 +50,6 @@ package final class ServiceMetrics: Sendable {
         publishedByPost = Metrics.Counter(label: "wsevent_events_published_total", dimensions: [("source", "publish")], factory: factory)
         publishedByProducer = Metrics.Counter(label: "wsevent_events_published_total", dimensions: [("source", "producer")], factory: factory)
         acceptErrors = Metrics.Counter(label: "wsevent_accept_errors_total", factory: factory)
-        expiredSubscriptions = Metrics.Counter(label: "wsevent_expired_subscriptions_total", factory: factory)
-        authorizeDurations = Dictionary(
-            uniqueKeysWithValues: ["allowed", "denied", "unavailable"].map { outcome in
-                (outcome, Metrics.Timer(label: "wsevent_authorize_duration_seconds", dimensions: [("outcome", outcome)], factory: factory))
-            }
-        )
         bufferedEvents = Metrics.Gauge(label: "wsevent_replay_buffer_events", factory: factory)
         bufferedBytes = Metrics.Gauge(label: "wsevent_replay_buffer_bytes", factory: factory)
     }
@@ -81,11 +71,6 @@ package final class ServiceMetrics: Sendable {
     /// Counts a refusal made before any request was read (the connection cap).
     func count(_ reason: Refusal.Reason) {
         refusals[reason]?.increment()
-    }
-
-    /// Times one call to the backend hook.
-    func recordAuthorizeCall(_ duration: Duration, outcome: String) {
-        authorizeDurations[outcome]?.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Counts a publish's answer by its status code.

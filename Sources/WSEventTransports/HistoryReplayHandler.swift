@@ -35,9 +35,6 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
     private let written: (@Sendable (UInt64) -> Void)?
     private let logger: Logger
     private var active = true
-    /// When the subscription's authorization ends (``TokenExpiry/closeAt``); no event is
-    /// replayed from then on. `nil`: it does not end.
-    private let writesUntil: NIODeadline?
 
     /// - Parameters:
     ///   - pageBytes: payload bytes per page at most; a page is written whole before the next
@@ -52,10 +49,8 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
         pageBytes: Int,
         logger: Logger,
         written: (@Sendable (UInt64) -> Void)? = nil,
-        writesUntil: NIODeadline? = nil,
         makeSubscriber: @escaping (_ resume: ResumePoint?, _ greets: Bool) -> StreamSubscriberHandler
     ) {
-        self.writesUntil = writesUntil
         self.stream = stream
         self.log = log
         self.format = format
@@ -95,13 +90,6 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
         active = false
     }
 
-    /// ``SubscriptionExpired`` during the replay: stop, and end the subscription.
-    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is SubscriptionExpired else { return context.fireUserInboundEventTriggered(event) }
-        active = false
-        format.close(context: context, code: .tokenExpired)
-    }
-
     /// Reads and writes the page after `after`, then the next, until the buffer takes over.
     private func replayPage(context: ChannelHandlerContext, after: UInt64, epoch: Epoch) {
         guard active else { return }
@@ -138,25 +126,12 @@ package final class HistoryReplayHandler: ChannelInboundHandler, RemovableChanne
         let allocator = context.channel.allocator
         var position = after
         var lastWrite: EventLoopFuture<Void>?
-        // A replay from the store can outlast the token behind it: each event is checked
-        // against the authorization's end as it is written, and none goes out past it (the
-        // expiry's own timer then ends the subscription).
-        var expired = false
         for event in events where event.id > position {
-            if let writesUntil, context.eventLoop.now >= writesUntil {
-                expired = true
-                break
-            }
             if event.id > position + 1, let gap = format.gapMessage(first: position + 1, last: event.id - 1, allocator: allocator) {
                 context.write(gap, promise: nil)
             }
             lastWrite = context.write(format.message(for: EncodedEvent(event, epoch: epoch, allocator: allocator)))
             position = event.id
-        }
-        if expired {
-            active = false
-            context.flush()
-            return
         }
         context.flush()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

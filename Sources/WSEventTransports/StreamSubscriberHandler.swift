@@ -165,13 +165,6 @@ package final class StreamSubscriberHandler: ChannelInboundHandler, StreamSubscr
         context.fireChannelRead(data)
     }
 
-    /// ``SubscriptionExpired``: the token behind the subscription has expired; end it.
-    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is SubscriptionExpired else { return context.fireUserInboundEventTriggered(event) }
-        leave()
-        format.close(context: context, code: .tokenExpired)
-    }
-
     // MARK: StreamSubscriber
 
     /// Counted in the stream's presence by its transport: `websocket`, `websocket-v1`, `sse`.

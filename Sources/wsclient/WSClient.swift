@@ -17,9 +17,7 @@ struct WSClient: AsyncParsableCommand {
         abstract: "Print the events of a wsevent stream (or any WebSocket) to stdout, one payload per line.",
         discussion: """
             Reconnects with backoff and resumes where it left off (using wsevent.v1) unless \
-            --no-reconnect. Examples: `wsclient 8080 events`, `wsclient ws://host:9090/proxy-events --json --count 10`, \
-            `wsclient ws://host:8080/rooms/42 --token-file token.jwt` (a stream that needs a JWT; the file is read \
-            again at every reconnect, so a server that closes with 4401 when the token expires is rejoined with the new one).
+            --no-reconnect. Examples: `wsclient 8080 events`, `wsclient ws://host:9090/proxy-events --json --count 10`.
             """
     )
 
@@ -35,7 +33,6 @@ struct WSClient: AsyncParsableCommand {
         subscriber.reconnect = !options.noReconnect
         subscriber.offersV1 = !options.plain
         subscriber.configuration.tls = try options.tls()
-        subscriber.tokenFile = try options.token()
         let printer = EventPrinter(json: options.json, raw: options.raw, limit: options.count)
         let start = try options.resumePoint()
         let work: @Sendable () async throws -> Void = { [subscriber] in

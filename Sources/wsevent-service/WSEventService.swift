@@ -16,7 +16,7 @@ import Darwin
 #endif
 
 /// `wsevent-service`: flags to a configuration, then run until SIGINT/SIGTERM; SIGHUP reloads
-/// the TLS certificate and the JWT keys.
+/// the TLS certificate.
 @main
 enum WSEventService {
     /// The stores `-store` may name: each is a plug-in this executable links.
@@ -76,7 +76,7 @@ enum WSEventService {
         }
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         running.withLockedValue { $0 = group }
-        let reloads = await ReloadOnHangup.start(server: server, logger: logger)
+        let reloads = await TLSReloadOnHangup.start(server: server, logger: logger)
         defer { reloads.cancel() }
         do {
             try await group.run()

@@ -58,12 +58,6 @@ class Service:
         return self.process.returncode
 
 
-def mint_jwt(secret_file, *args):
-    """A token from scripts/mint-jwt (HS256 with wsevent's grants), as an app's login mints one."""
-    out = subprocess.run([str(ROOT / "scripts" / "mint-jwt"), str(secret_file), *args], check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
 @pytest.fixture
 def start_service():
     """Factory: start_service(*flags, port=0) -> Service; all are stopped after the test."""

@@ -37,12 +37,6 @@ public struct HTTPExchange: Sendable {
     /// next one, when responses to pipelined requests arrive together).
     public static func receiveKeepingRest(on socket: RawSocket, after leftover: [UInt8] = []) async throws -> (answer: HTTPExchange, rest: [UInt8]) {
         let (head, rest) = try await socket.receiveHTTPHead(after: leftover)
-        return try await completing(head: head, rest: rest, on: socket)
-    }
-
-    /// The answer whose head was read already (`rest`: what was read past it): its body, by
-    /// its `Content-Length`, read from `socket`; and the bytes read past it.
-    public static func completing(head: String, rest: [UInt8], on socket: RawSocket) async throws -> (answer: HTTPExchange, rest: [UInt8]) {
         var answer = parse(head: head, body: [])
         let length = answer.header("Content-Length").flatMap { Int($0) } ?? 0
         var body = rest

@@ -60,11 +60,6 @@ public final class TestCertificates: Sendable {
         throw OpenSSLFailure(message: "the TLS tests need the openssl command: install it (apt-get install openssl; scripts/test does)")
     }
 
-    /// Runs `openssl` with `arguments`; its stderr in the error when it fails.
-    public static func openssl(_ arguments: [String]) async throws {
-        try await run(try openssl(), arguments)
-    }
-
     private static func run(_ openssl: String, _ arguments: [String]) async throws {
         let process = try ManagedProcess(openssl, arguments)
         let status = try await process.waitForExit(timeout: 30)

@@ -4,7 +4,7 @@ import WSEventCLI
 import WSEventCore
 
 /// `-tls-cert`, `-tls-key` and `-tls-ca`, from flags or the environment, each file loaded once.
-@Suite struct ServiceFlagsTLSTests: FlagsUnderTest {
+@Suite struct ServiceFlagsTLSTests {
     @Test func certificateKeyAndCAComeFromFlagsOrTheEnvironment() async throws {
         let certificates = try await TestCertificates()
         #expect(try FlagRun.configuration([]).tls == nil)

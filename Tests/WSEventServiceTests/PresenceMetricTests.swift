@@ -58,6 +58,6 @@ import Testing
         #expect(!PresenceAdmission.asks(head("/events")))
         #expect(!PresenceAdmission.asks(head("/events?presence", ["Accept": "text/event-stream"])))
         #expect(!PresenceAdmission.asks(head("/events?presence", ["Upgrade": "websocket"])))
-        #expect(PresenceAdmission.checks.map(\.name) == ["stream exists", "method", "origin", "well-formed query", "access"])
+        #expect(PresenceAdmission.checks.map(\.name) == ["stream exists", "method", "origin", "well-formed query", "subscribe token"])
     }
 }

@@ -250,7 +250,7 @@ import WSEventCore
         #expect(answer.status == 403)
         #expect(
             answer.body
-                == "publishing is off: start the server with -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN) and send Authorization: Bearer TOKEN, or authorize publishers with -jwt-key-file or -authorize-url\n"
+                == "publishing is off: start the server with -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN) and send Authorization: Bearer TOKEN\n"
         )
     }
 

@@ -132,8 +132,7 @@ final class FlushValve: ChannelOutboundHandler, @unchecked Sendable {
     typealias OutboundIn = IOData
 
     var isShut = false
-    /// Whether a flush was held back (something written waits for ``open()``).
-    private(set) var held = false
+    private var held = false
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) {

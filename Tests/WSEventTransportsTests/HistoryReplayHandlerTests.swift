@@ -54,15 +54,12 @@ import WSEventCore
         func catchUp() async throws {}
     }
 
-    /// An SSE response replaying `stream` from `log` after `since`, in pages of 4 KiB, behind a
-    /// valve that is shut (the peer reads nothing until the test opens it); its writes end
-    /// `writesFor` after now when given.
-    static func replay(
-        _ stream: WireEventStream,
-        from log: RecordingLog,
-        since: UInt64,
-        writesFor: TimeAmount? = nil
-    ) async throws -> (NIOAsyncTestingChannel, FlushValve) {
+    @Test func pagesAreBoundedByBytesAndReadOneAtATimeAsTheSocketTakesThem() async throws {
+        let epoch = Epoch("e1")!
+        let log = RecordingLog(epoch: epoch, count: 40, size: 1024)
+        let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
+        stream.followStore(log, epoch: epoch, lastID: 40)
+
         let channel = NIOAsyncTestingChannel()
         let valve = FlushValve()
         valve.isShut = true
@@ -78,25 +75,14 @@ import WSEventCore
                     stream: stream,
                     log: log,
                     format: format,
-                    resume: ResumePoint(since: since, epoch: log.epoch),
+                    resume: ResumePoint(since: 0, epoch: epoch),
                     pageBytes: 4096,
-                    logger: .init(label: "test"),
-                    writesUntil: writesFor.map { channel.testingEventLoop.now + $0 }
+                    logger: .init(label: "test")
                 ) { resume, greets in
                     StreamSubscriberHandler(stream: stream, resume: resume, settings: settings, greets: greets)
                 }
             )
         }
-        return (channel, valve)
-    }
-
-    @Test func pagesAreBoundedByBytesAndReadOneAtATimeAsTheSocketTakesThem() async throws {
-        let epoch = Epoch("e1")!
-        let log = RecordingLog(epoch: epoch, count: 40, size: 1024)
-        let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
-        stream.followStore(log, epoch: epoch, lastID: 40)
-
-        let (channel, valve) = try await Self.replay(stream, from: log, since: 0)
 
         // The first page is read and written, but the peer reads nothing: no second page.
         try await eventually("the first page") { log.asked.count == 1 }
@@ -113,36 +99,5 @@ import WSEventCore
         try await eventually("the pages up to the last id", timeout: 60) { log.asked.last.map { $0.after + UInt64($0.returned) } == 40 }
         #expect(log.asked.allSatisfy { $0.maxBytes == 4096 && $0.returned == 4 })
         #expect(log.asked.map(\.after) == Array(stride(from: 0, to: 40, by: 4)))
-    }
-
-    /// A replay from the store can outlast the token behind it: an event is written only while
-    /// the authorization holds. Time passes while the peer holds the first page; the next page
-    /// is read but none of it is written, and the expiry ends the subscription.
-    @Test func noReplayedEventIsWrittenPastTheAuthorizationsEnd() async throws {
-        let epoch = Epoch("e1")!
-        let log = RecordingLog(epoch: epoch, count: 40, size: 1024)
-        let stream = WireEventStream(path: "/events", bufferSize: 4, source: .awaitingUpstream)
-        stream.followStore(log, epoch: epoch, lastID: 40)
-
-        let (channel, valve) = try await Self.replay(stream, from: log, since: 0, writesFor: .seconds(1))
-        try await eventually("the first page written") { try await channel.testingEventLoop.executeInContext { valve.held } }
-        // The peer reads only once the authorization has ended.
-        await channel.testingEventLoop.advanceTime(by: .seconds(2))
-        try await channel.testingEventLoop.executeInContext { valve.open() }
-        try await eventually("the second page read") { log.asked.count == 2 }
-        for _ in 0..<20 {
-            await Task.yield()
-            try await channel.testingEventLoop.executeInContext {}
-        }
-        #expect(log.asked.count == 2, "nothing more is read past the end")
-        // The expiry's own handler then ends the subscription: the response ends.
-        try await channel.testingEventLoop.executeInContext { channel.pipeline.fireUserInboundEventTriggered(SubscriptionExpired()) }
-        var sent = ""
-        while let bytes = try await channel.readOutbound(as: IOData.self) {
-            if case .byteBuffer(let buffer) = bytes { sent += String(buffer: buffer) }
-        }
-        let ids = sent.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("id: ") }.map { $0.split(separator: ".").last.map(String.init) ?? "" }
-        #expect(ids == ["1", "2", "3", "4"], "the first page only: \(sent.prefix(300))")
-        #expect(sent.hasSuffix("0\r\n\r\n"), "the chunked response was ended")
     }
 }

@@ -1,5 +1,4 @@
 import NIOHTTP1
-import WSEventAuth
 
 /// One check a request passes before it is let in: it refuses (the status and one line why),
 /// or it passes, perhaps having noted what it found on the request for the steps after it.
@@ -35,10 +34,6 @@ protocol CheckedRequest: Sendable {
     var head: HTTPRequestHead { get }
     var target: RequestTarget { get }
     var headers: HTTPHeaders { get set }
-    /// What the request asks to do, for its grant.
-    var action: AccessAction { get }
-    /// How it passed the access step (``AdmissionStep/access``).
-    var access: Access { get set }
 }
 
 /// The checks every admission runs, subscribe and publish alike.

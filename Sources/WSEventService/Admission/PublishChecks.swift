@@ -4,6 +4,21 @@ import WSEventStreams
 /// The checks of a publish, one rule each, in the order ``PublishAdmission`` runs them (with
 /// ``AdmissionStep/origin`` and ``AdmissionStep/wellFormedQuery``, which subscribes run too).
 extension AdmissionStep where Request == PublishRequest {
+    /// Publishing is on (403) and the request carries the publish token (401).
+    static let publishToken = Self("publish token") { request, context in
+        guard let token = context.configuration.publishToken else {
+            return Refusal(
+                status: .forbidden,
+                message: "publishing is off: start the server with -publish-token TOKEN (or WSEVENT_PUBLISH_TOKEN) and send Authorization: Bearer TOKEN",
+                reason: .token
+            )
+        }
+        guard !BearerToken.matches(BearerToken.parse(authorization: request.head.headers.first(name: "Authorization")), token) else {
+            return nil
+        }
+        return .unauthorized("publishing needs Authorization: Bearer <the -publish-token>")
+    }
+
     /// A stream exists at the path, or `-create-streams` lets the publish open one (404).
     static let streamExists = Self("stream exists") { request, context in
         let path = request.target.path

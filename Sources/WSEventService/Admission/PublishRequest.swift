@@ -1,5 +1,4 @@
 import NIOHTTP1
-import WSEventAuth
 import WSEventStreams
 import WSEventTransports
 
@@ -14,8 +13,6 @@ struct PublishRequest: CheckedRequest {
     var headers: HTTPHeaders = [:]
     /// The client waits for `100 Continue` before it sends the body.
     var expectsContinue = false
-    var access = Access.unchecked
-    var action: AccessAction { .publish }
 
     init(_ head: HTTPRequestHead) {
         self.head = head

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import WSEventAuth
 import WSEventStorage
 import WSEventTransports
 
@@ -15,7 +14,7 @@ enum SubscribeAdmission {
         .method,
         .origin,
         .wellFormedQuery,
-        .access,
+        .subscribeToken,
     ]
 
     /// The checks, in order: the first refusal is the answer. None has a side effect.
@@ -33,15 +32,10 @@ enum SubscribeAdmission {
         return .success(request)
     }
 
-    /// Asked once the checks have passed, before anything is opened.
-    static let question: AdmissionQuestion<SubscribeRequest> = .backendHook
-
-    /// Runs the checks, then asks the backend hook (when there is one and the request did not
-    /// come in on the static token), then, for a request that passed them all: opens its stream
-    /// if it has none yet (`-create-streams`; 503 past `-max-streams`), and claims its consumer
-    /// name in the store (409 for a name in use, 503 while the store is away), released when
-    /// `channel` closes. Completes on the channel's event loop; without a consumer name or a
-    /// hook, at once.
+    /// Runs the checks, then, for a request that passed them all: opens its stream if it has
+    /// none yet (`-create-streams`; 503 past `-max-streams`), and claims its consumer name in
+    /// the store (409 for a name in use, 503 while the store is away), released when `channel`
+    /// closes. Completes on the channel's event loop; without a consumer name, at once.
     static func admit(_ head: HTTPRequestHead, context: ServiceContext, channel: any Channel) -> EventLoopFuture<Result<AdmittedSubscription, Refusal>> {
         let eventLoop = channel.eventLoop
         let request: SubscribeRequest
@@ -49,57 +43,23 @@ enum SubscribeAdmission {
         case .success(let checked): request = checked
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
-        guard let answer = question.ask(request, context, channel) else { return open(request, context: context, channel: channel) }
-        return answer.flatMap { outcome in
-            switch outcome {
-            case .failure(let refusal): eventLoop.makeSucceededFuture(.failure(refusal))
-            case .success(let request): open(request, context: context, channel: channel)
-            }
-        }
-    }
-
-    /// What an authorized subscription does first: its expiry, its stream, its consumer name.
-    /// The backend's grant narrows it: with `history: false`, no replay, whatever `since` or the
-    /// consumer's position says.
-    private static func open(
-        _ request: SubscribeRequest,
-        context: ServiceContext,
-        channel: any Channel
-    ) -> EventLoopFuture<Result<AdmittedSubscription, Refusal>> {
-        let eventLoop = channel.eventLoop
-        let grant = request.grant
-        let expiresAt: NIODeadline?
-        switch BackendCheck.expiry(token: request.access.token, grant: grant, now: context.authorization.now(), loopNow: eventLoop.now) {
-        case .success(let deadline): expiresAt = deadline
-        case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
-        }
         let stream: WireEventStream
         switch context.stream(found: request.stream, at: request.target.path) {
         case .success(let found): stream = found
         case .failure(let refusal): return eventLoop.makeSucceededFuture(.failure(refusal))
         }
-        let history = grant?.history ?? true
-        var subscription = AdmittedSubscription(
-            stream: stream,
-            transport: request.transport,
-            resume: history ? request.resume : nil,
-            headers: request.headers
-        )
-        subscription.expiresAt = expiresAt
-        let admitted = subscription
+        let admitted = AdmittedSubscription(stream: stream, transport: request.transport, resume: request.resume, headers: request.headers)
         let firstMessage = context.configuration.firstMessage
-        // A first message is a replay too: a grant without history gets neither.
-        let starting: @Sendable (AdmittedSubscription) -> AdmittedSubscription = { history ? $0.starting(firstMessage) : $0 }
         guard let name = request.consumer, let positions = context.store?.consumers else {
-            return eventLoop.makeSucceededFuture(.success(starting(admitted)))
+            return eventLoop.makeSucceededFuture(.success(admitted.starting(firstMessage)))
         }
         return ConsumerClaimStep.claim(name, on: stream.path, in: positions, channel: channel).map { claimed in
             claimed.map { lease in
                 var admitted = admitted
                 admitted.lease = lease
                 // An explicit since (or Last-Event-ID) wins over the consumer's stored position.
-                if history { admitted.resume = admitted.resume ?? lease.resume }
-                return starting(admitted)
+                admitted.resume = admitted.resume ?? lease.resume
+                return admitted.starting(firstMessage)
             }
         }
     }

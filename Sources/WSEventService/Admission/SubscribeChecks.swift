@@ -25,6 +25,14 @@ extension AdmissionStep where Request == SubscribeRequest {
         )
     }
 
+    /// The subscribe token, when the server has one (401): `Authorization: Bearer` or `?token=`.
+    static let subscribeToken = Self("subscribe token") { request, context in
+        guard let token = context.configuration.subscribeToken else { return nil }
+        let presented = BearerToken.parse(authorization: request.head.headers.first(name: "Authorization")) ?? request.target.query["token"]
+        guard !BearerToken.matches(presented, token) else { return nil }
+        return .unauthorized("subscribing needs the subscribe token: Authorization: Bearer TOKEN, or ?token=TOKEN")
+    }
+
     /// The stream can take subscribers: a relay has reached its upstream, a durable stream its
     /// store (503 with `Retry-After`).
     static let streamReady = Self("stream ready") { request, context in

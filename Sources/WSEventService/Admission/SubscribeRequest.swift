@@ -1,6 +1,4 @@
 import NIOHTTP1
-import NIOCore
-import WSEventAuth
 import WSEventStorage
 import WSEventStreams
 import WSEventTransports
@@ -30,10 +28,6 @@ struct SubscribeRequest: CheckedRequest {
     var resume: ResumePoint?
     /// `?consumer=NAME`: a named consumer whose position the store keeps.
     var consumer: String?
-    var access = Access.unchecked
-    /// What the backend hook's `200` allowed (an expiry, no history); `nil`: it was not asked.
-    var grant: HookGrant?
-    var action: AccessAction { .subscribe }
 
     init(_ head: HTTPRequestHead) {
         self.head = head
@@ -77,7 +71,4 @@ struct AdmittedSubscription: Sendable {
         started.resume = stream.start(for: policy)
         return started
     }
-    /// When the subscription's authorization ends (a token's `exp`, the backend's expiry), on
-    /// the event loop's clock; `nil`: it does not.
-    var expiresAt: NIODeadline?
 }

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import WSEventAuth
 import WSEventStreams
 import WSEventTransports
 
@@ -8,40 +7,12 @@ import WSEventTransports
 /// subscriber first replays what the store has and memory has not (``HistoryReplayHandler``);
 /// a named consumer reports what was written to it.
 enum SubscriberSetup {
-    /// The handlers that serve `subscription`, in pipeline order: the expiry's, when its
-    /// authorization ends (only then: a subscription that never expires costs nothing for it),
-    /// and the subscriber's.
-    static func handlers(
-        for subscription: AdmittedSubscription,
-        format: SubscriberFormat,
-        context: ServiceContext,
-        logger: Logger,
-        settings shared: SubscriberSettings? = nil,
-        now: NIODeadline
-    ) -> [any ChannelHandler] {
-        guard let expiresAt = subscription.expiresAt else {
-            return [handler(for: subscription, format: format, context: context, logger: logger, settings: shared)]
-        }
-        let expiry = TokenExpiry(
-            expiresAt: expiresAt,
-            now: now,
-            maxJitter: TimeAmount(AuthTiming.expiryJitter),
-            jitterFraction: context.authorization.jitter()
-        )
-        let closes = context.metrics.expiredSubscriptions
-        return [
-            TokenExpiryHandler(expiry: expiry) { closes.increment() },
-            handler(for: subscription, format: format, context: context, logger: logger, settings: shared, writesUntil: expiry.closeAt),
-        ]
-    }
-
     static func handler(
         for subscription: AdmittedSubscription,
         format: SubscriberFormat,
         context: ServiceContext,
         logger: Logger,
-        settings shared: SubscriberSettings? = nil,
-        writesUntil: NIODeadline? = nil
+        settings shared: SubscriberSettings? = nil
     ) -> any ChannelHandler {
         var written: (@Sendable (UInt64) -> Void)?
         if let lease = subscription.lease {
@@ -70,7 +41,6 @@ enum SubscriberSetup {
             pageBytes: context.configuration.maxPendingBytes / 2,
             logger: logger,
             written: written,
-            writesUntil: writesUntil,
             makeSubscriber: makeSubscriber
         )
     }

@@ -71,14 +71,13 @@ struct ConnectionSetup: Sendable {
                     throw ChannelError.inappropriateOperationForState
                 }
                 try Self.trimReadBuffers(channel)
-                try channel.pipeline.syncOperations.addHandlers(
-                    SubscriberSetup.handlers(
+                try channel.pipeline.syncOperations.addHandler(
+                    SubscriberSetup.handler(
                         for: subscription,
                         format: .webSocket(mode),
                         context: context,
                         logger: logger,
-                        settings: mode == .v1 ? v1Subscribers : plainSubscribers,
-                        now: channel.eventLoop.now
+                        settings: mode == .v1 ? v1Subscribers : plainSubscribers
                     )
                 )
             }

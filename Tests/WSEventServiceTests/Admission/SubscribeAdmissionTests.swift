@@ -1,8 +1,6 @@
-import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-import NIOPosix
 import Testing
 
 @testable import WSEventService
@@ -13,38 +11,10 @@ import WSEventCore
     @Test func theChecksRunInTheirDocumentedOrder() {
         #expect(
             SubscribeAdmission.checks.map(\.name) == [
-                "stream exists", "method", "origin", "well-formed query", "access", "stream ready", "resume point", "consumer name",
+                "stream exists", "method", "origin", "well-formed query", "subscribe token", "stream ready", "resume point", "consumer name",
                 "subscribes",
             ]
         )
-    }
-
-    /// The backend hook is a step of both admissions, after the checks; it asks nothing (and
-    /// passes without a hop) where there is no hook, or where the static token let the request in.
-    @Test func theBackendHookIsTheStepAfterTheChecksAndAsksOnlyWhenItMust() async throws {
-        #expect(SubscribeAdmission.question.name == "backend hook")
-        #expect(PublishAdmission.question.name == "backend hook")
-        let channel = EmbeddedChannel()
-        let sse: HTTPHeaders = ["Accept": "text/event-stream"]
-        let head = { (headers: HTTPHeaders) in HTTPRequestHead(version: .http1_1, method: .GET, uri: "/events", headers: headers) }
-        let open = SubscribeChecksTests.context()
-        #expect(SubscribeAdmission.question.ask(try SubscribeAdmission.check(head(sse), context: open).get(), open, channel) == nil)
-
-        var hooked = SubscribeChecksTests.context { $0.subscribeToken = "S" }
-        let hook = try AuthorizationHook(
-            settings: HookSettings(url: "http://127.0.0.1:9/never-asked"),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "test")
-        )
-        hooked.authorization.hook = hook
-        var withToken = sse
-        withToken.add(name: "Authorization", value: "Bearer S")
-        let operator_ = try SubscribeAdmission.check(head(withToken), context: hooked).get()
-        #expect(SubscribeAdmission.question.ask(operator_, hooked, channel) == nil, "the static token wins: the backend is not asked")
-        let other = SubscribeAdmission.check(head(sse), context: hooked)
-        #expect(other.failure?.status == nil, "with a hook, the hook decides instead of the static token's 401")
-        #expect(hook.backendCalls == 0, "the checks alone ask nothing")
-        await hook.shutdown()
     }
 
     /// The first refusal wins: an unknown path is 404 whatever else is wrong with it.

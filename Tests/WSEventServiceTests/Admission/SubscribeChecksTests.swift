@@ -65,13 +65,12 @@ import WSEventCore
     }
 
     @Test func theSubscribeTokenWhenThereIsOne() {
-        #expect(Self.run(.access).status == nil, "no token configured: anyone may")
-        #expect(Self.run(.access).request.access == .open)
+        #expect(Self.run(.subscribeToken).status == nil, "no token configured: anyone may")
         let guarded = Self.context { $0.subscribeToken = "tok" }
-        #expect(Self.run(.access, context: guarded).status == .unauthorized)
-        #expect(Self.run(.access, headers: ["Authorization": "Bearer tok"], context: guarded).status == nil)
-        #expect(Self.run(.access, "/events?token=tok", context: guarded).status == nil)
-        #expect(Self.run(.access, "/events?token=nope", context: guarded).status == .unauthorized)
+        #expect(Self.run(.subscribeToken, context: guarded).status == .unauthorized)
+        #expect(Self.run(.subscribeToken, headers: ["Authorization": "Bearer tok"], context: guarded).status == nil)
+        #expect(Self.run(.subscribeToken, "/events?token=tok", context: guarded).status == nil)
+        #expect(Self.run(.subscribeToken, "/events?token=nope", context: guarded).status == .unauthorized)
     }
 
     @Test func aRelayThatHasNotReachedItsUpstreamIsNotReady() {
