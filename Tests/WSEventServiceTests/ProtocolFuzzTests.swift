@@ -134,7 +134,9 @@ import WSEventCore
                     let fuzzCase = FuzzGenerator.makeCase(seed: seed, index: index, streamPath: streamPath, publishToken: token)
                     let result: (problem: String?, outcome: String)
                     do {
-                        result = try await withTimeout(30, "case \(index)") { try await checkRetryingLateHeads(fuzzCase, port: port) }
+                        // Each attempt ends after `silence` without a byte; up to four attempts (late heads)
+                        // and the steps between them fit in this bound, which only a stuck case passes.
+                        result = try await withTimeout(Double(silence * 5), "case \(index)") { try await checkRetryingLateHeads(fuzzCase, port: port) }
                     } catch {
                         result = ("\(error)", "error")
                     }
