@@ -330,17 +330,8 @@ struct JetStreamHubEndToEndTests {
             return health.store?.state == "reconnecting" && health.status == "degraded"
         }
         try await nats.start()
-        let back = try await withTimeout(90, "publishes to be taken again") {
-            while true {
-                if let published = try await StoreService.publish("back 21", port: hub.port).published { return published.id }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        acknowledged.append(back)
-        while acknowledged.count < total {
-            let n = acknowledged.count + 1
-            acknowledged.append(try #require(try await StoreService.publish("back \(n)", port: hub.port).published).id)
-        }
+        acknowledged.append(try await StoreService.publishOnceTaken("back 21", port: hub.port, timeout: 90))
+        try await StoreService.publishUpTo(total, prefix: "back", port: hub.port, acknowledged: &acknowledged)
         #expect(acknowledged == Array(1...UInt64(total)))
         #expect(try await client.waitForExit(timeout: 90) == 0, "\(client.stderr)")
         let events = try JSONEvent.parseLines(client.stdout)

@@ -169,17 +169,8 @@ struct StoreReplicaTests {
             return health.store?.state == "reconnecting" && health.status == "degraded"
         }
         try await cluster.start()
-        let back = try await withTimeout(60, "publishes to be taken again") {
-            while true {
-                if let published = try await StoreService.publish("back 21", port: replica.port).published { return published.id }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        acknowledged.append(back)
-        while acknowledged.count < total {
-            let n = acknowledged.count + 1
-            acknowledged.append(try #require(try await StoreService.publish("back \(n)", port: replica.port).published).id)
-        }
+        acknowledged.append(try await StoreService.publishOnceTaken("back 21", port: replica.port, timeout: 60))
+        try await StoreService.publishUpTo(total, prefix: "back", port: replica.port, acknowledged: &acknowledged)
         #expect(acknowledged == Array(1...UInt64(total)))
         #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
         #expect(try JSONEvent.parseLines(client.stdout).compactMap(\.id) == Array(1...UInt64(total)))

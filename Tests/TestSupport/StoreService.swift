@@ -28,6 +28,11 @@ public enum StoreService {
         public var events: StreamHealth? { streams.first { $0.path == "/events" } }
     }
 
+    /// A publish a test needed taken that was not.
+    public struct PublishRefused: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     public struct Published: Decodable, Sendable {
         public var id: UInt64
         public var epoch: String
@@ -62,6 +67,28 @@ public enum StoreService {
         )
         let published = reply.status == 200 ? try JSONDecoder().decode(Published.self, from: Data(reply.body.utf8)) : nil
         return (reply.status, published)
+    }
+
+    /// POSTs `text` until one is answered 200 (the store or broker behind the instance is back),
+    /// for at most `timeout` seconds; returns its id.
+    public static func publishOnceTaken(_ text: String, port: Int, timeout: Double) async throws -> UInt64 {
+        try await withTimeout(timeout, "publishes to be taken again") {
+            while true {
+                if let published = try await publish(text, port: port).published { return published.id }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// POSTs `"\(prefix) N"` for each N from `acknowledged.count + 1` to `total`, adding each
+    /// answered id to `acknowledged`; throws at a publish not answered 200.
+    public static func publishUpTo(_ total: Int, prefix: String, port: Int, acknowledged: inout [UInt64]) async throws {
+        while acknowledged.count < total {
+            let n = acknowledged.count + 1
+            let (status, published) = try await publish("\(prefix) \(n)", port: port)
+            guard let published else { throw PublishRefused(description: "publish \(n) to port \(port) was answered \(status), not 200") }
+            acknowledged.append(published.id)
+        }
     }
 
     /// `wsclient --json` on `port`'s /events (a query may follow the path), exiting after
