@@ -16,7 +16,8 @@ public enum StoreService {
 
     public struct StoreHealth: Decodable, Sendable {
         public var state: String
-        public var schema_version: Int
+        /// Absent for a store without a schema (a JetStream log).
+        public var schema_version: Int?
         public var last_error: String?
     }
 
@@ -89,6 +90,45 @@ public enum StoreService {
             guard let published else { throw PublishRefused(description: "publish \(n) to port \(port) was answered \(status), not 200") }
             acknowledged.append(published.id)
         }
+    }
+
+    /// What ``publishThroughAnOutage(port:stop:start:isLost:)`` saw.
+    public struct Outage: Sendable {
+        /// The ids answered, in the order published: 20 before the outage, 20 after.
+        public var acknowledged: [UInt64]
+        /// The answer to a POST while the backend was down.
+        public var refused: HTTPExchange
+        /// A subscriber from id 0 there all along, exited after 40 events (or its timeout).
+        public var client: ManagedProcess
+        public var clientStatus: Int32
+    }
+
+    /// The outage a durable stream's backend (the PostgreSQL store, a JetStream log) must come
+    /// through: a subscriber from id 0 on `port`, 20 publishes (`up N`), `stop` the backend, one
+    /// POST while `isLost` is not yet known to hold, wait until `/healthz` `isLost`, `start` it,
+    /// publish until one is taken, then up to 40 (`back N`). The test asserts what it expects.
+    public static func publishThroughAnOutage(
+        port: Int,
+        stop: () async throws -> Void,
+        start: () async throws -> Void,
+        isLost: @escaping @Sendable () async throws -> Bool
+    ) async throws -> Outage {
+        let total = 40
+        let client = try Self.client(port: port, count: total, ["--since", "0"])
+        try await eventually("the subscriber", timeout: 30) { (try? await Self.health(port).events?.subscribers) == 1 }
+        var acknowledged: [UInt64] = []
+        try await publishUpTo(20, prefix: "up", port: port, acknowledged: &acknowledged)
+        try await stop()
+        let refused = try await HTTPExchange.send(
+            port: port, "POST", "/events",
+            headers: ["Authorization": "Bearer \(token)", "Content-Type": "text/plain"], body: Array("down".utf8)
+        )
+        try await eventually("/healthz to show the backend lost", timeout: 30, isLost)
+        try await start()
+        acknowledged.append(try await publishOnceTaken("back 21", port: port, timeout: 90))
+        try await publishUpTo(total, prefix: "back", port: port, acknowledged: &acknowledged)
+        let status = try await client.waitForExit(timeout: 90)
+        return Outage(acknowledged: acknowledged, refused: refused, client: client, clientStatus: status)
     }
 
     /// `wsclient --json` on `port`'s /events (a query may follow the path), exiting after
