@@ -310,43 +310,24 @@ struct JetStreamHubEndToEndTests {
         let nats = try await NATSServer()
         try await nats.createStream("EVENTS", subjects: ["events.>"])
         let hub = try await Self.hub(nats)
-        let total = 40
-        let client = try StoreService.client(port: hub.port, count: total, ["--since", "0"])
-        try await eventually("the subscriber", timeout: 30) { await NATSService.subscribers([hub.port]) == 1 }
-        var acknowledged: [UInt64] = []
-        for n in 1...20 {
-            acknowledged.append(try #require(try await StoreService.publish("up \(n)", port: hub.port).published).id)
-        }
-        try await nats.stop()
-        // While it is down: 503 with Retry-After, nothing acknowledged; /healthz says so.
-        let down = try await HTTPExchange.send(
-            port: hub.port, "POST", "/events",
-            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "text/plain"], body: Array("down".utf8)
-        )
-        #expect(down.status == 503)
-        #expect(down.header("Retry-After") == "1")
-        try await eventually("/healthz to show the broker lost", timeout: 30) {
-            let health = try await NATSService.health(hub.port).health
-            return health.store?.state == "reconnecting" && health.status == "degraded"
-        }
-        try await nats.start()
-        let back = try await withTimeout(90, "publishes to be taken again") {
-            while true {
-                if let published = try await StoreService.publish("back 21", port: hub.port).published { return published.id }
-                try await Task.sleep(for: .milliseconds(100))
+        let outage = try await StoreService.publishThroughAnOutage(
+            port: hub.port,
+            stop: { try await nats.stop() },
+            start: { try await nats.start() },
+            isLost: {
+                let health = try await NATSService.health(hub.port).health
+                return health.store?.state == "reconnecting" && health.status == "degraded"
             }
-        }
-        acknowledged.append(back)
-        while acknowledged.count < total {
-            let n = acknowledged.count + 1
-            acknowledged.append(try #require(try await StoreService.publish("back \(n)", port: hub.port).published).id)
-        }
-        #expect(acknowledged == Array(1...UInt64(total)))
-        #expect(try await client.waitForExit(timeout: 90) == 0, "\(client.stderr)")
-        let events = try JSONEvent.parseLines(client.stdout)
-        #expect(events.compactMap(\.id) == Array(1...UInt64(total)))
-        #expect(events.map(\.payload) == (1...20).map { "up \($0)" } + (21...total).map { "back \($0)" })
-        #expect(!client.stderr.contains("reconnected"), "the subscriber stayed connected through the restart")
+        )
+        // While it was down: 503 with Retry-After, nothing acknowledged.
+        #expect(outage.refused.status == 503)
+        #expect(outage.refused.header("Retry-After") == "1")
+        #expect(outage.acknowledged == Array(1...40))
+        #expect(outage.clientStatus == 0, "\(outage.client.stderr)")
+        let events = try JSONEvent.parseLines(outage.client.stdout)
+        #expect(events.compactMap(\.id) == Array(1...40))
+        #expect(events.map(\.payload) == (1...20).map { "up \($0)" } + (21...40).map { "back \($0)" })
+        #expect(!outage.client.stderr.contains("reconnected"), "the subscriber stayed connected through the restart")
         withExtendedLifetime((nats, hub)) {}
     }
 }

@@ -145,45 +145,23 @@ struct StoreReplicaTests {
     @Test func whileTheDatabaseIsDownPublishesGet503AndAfterItReturnsIdsContinueWithNoHole() async throws {
         let cluster = try await PostgresCluster()
         let replica = try await StoreService.start(store: cluster.url)
-        let total = 40
-        let client = try StoreService.client(port: replica.port, count: total, ["--since", "0"])
-        try await eventually("the subscriber", timeout: 30) { await Self.subscribers([replica.port]) == 1 }
-        var acknowledged: [UInt64] = []
-        for n in 1...20 {
-            acknowledged.append(try #require(try await StoreService.publish("up \(n)", port: replica.port).published).id)
-        }
-        try await cluster.stop()
-        // While it is down: 503 with Retry-After, and /healthz says so (still 200: subscribers
-        // are served what was committed).
-        let refused = try await HTTPExchange.send(
+        let outage = try await StoreService.publishThroughAnOutage(
             port: replica.port,
-            "POST",
-            "/events",
-            headers: ["Authorization": "Bearer \(StoreService.token)", "Content-Type": "text/plain"],
-            body: Array("down".utf8)
-        )
-        #expect(refused.status == 503)
-        #expect(refused.header("Retry-After") == "1")
-        try await eventually("/healthz to show the store lost", timeout: 20) {
-            let health = try await StoreService.health(replica.port)
-            return health.store?.state == "reconnecting" && health.status == "degraded"
-        }
-        try await cluster.start()
-        let back = try await withTimeout(60, "publishes to be taken again") {
-            while true {
-                if let published = try await StoreService.publish("back 21", port: replica.port).published { return published.id }
-                try await Task.sleep(for: .milliseconds(50))
+            stop: { try await cluster.stop() },
+            start: { try await cluster.start() },
+            isLost: {
+                let health = try await StoreService.health(replica.port)
+                return health.store?.state == "reconnecting" && health.status == "degraded"
             }
-        }
-        acknowledged.append(back)
-        while acknowledged.count < total {
-            let n = acknowledged.count + 1
-            acknowledged.append(try #require(try await StoreService.publish("back \(n)", port: replica.port).published).id)
-        }
-        #expect(acknowledged == Array(1...UInt64(total)))
-        #expect(try await client.waitForExit(timeout: 60) == 0, "\(client.stderr)")
-        #expect(try JSONEvent.parseLines(client.stdout).compactMap(\.id) == Array(1...UInt64(total)))
-        #expect(!client.stderr.contains("reconnected"), "the subscriber stayed connected through the outage")
+        )
+        // While it was down: 503 with Retry-After, and /healthz said so (still 200: subscribers
+        // are served what was committed).
+        #expect(outage.refused.status == 503)
+        #expect(outage.refused.header("Retry-After") == "1")
+        #expect(outage.acknowledged == Array(1...40))
+        #expect(outage.clientStatus == 0, "\(outage.client.stderr)")
+        #expect(try JSONEvent.parseLines(outage.client.stdout).compactMap(\.id) == Array(1...40))
+        #expect(!outage.client.stderr.contains("reconnected"), "the subscriber stayed connected through the outage")
         withExtendedLifetime((cluster, replica)) {}
     }
 
